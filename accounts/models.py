@@ -1,0 +1,216 @@
+"""People, roles, employers and employments.
+
+A person logs in with their e-mail address and can hold several roles at once: a learning
+ambassador is also a worker, an employer's HR officer may be a worker too. Roles that belong to an
+organisation come from memberships (employer staff here; provider staff in the catalogue), the
+others are flags on the user.
+
+A worker's learning account belongs to the person, never to an employment: employments come and
+go (job change, unemployment) and the account stays. The database refuses two employments of one
+worker with the same employer on overlapping dates (an exclusion constraint on the date range).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import Func, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("is_coordinator", True)
+        return self._create_user(email, password, **extra)
+
+
+class Role(models.TextChoices):
+    WORKER = "worker", _("Werkende")
+    EMPLOYER_STAFF = "employer_staff", _("Werkgever")
+    AMBASSADOR = "ambassador", _("Leerambassadeur")
+    PROVIDER_STAFF = "provider_staff", _("Opleider")
+    COORDINATOR = "coordinator", _("Beheer")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mailadres"), unique=True)
+    full_name = models.CharField(_("naam"), max_length=200)
+    is_worker = models.BooleanField(
+        _("werkende"), default=True, help_text=_("Heeft een eigen leerrekening.")
+    )
+    is_ambassador = models.BooleanField(_("leerambassadeur"), default=False)
+    is_coordinator = models.BooleanField(
+        _("beheerder"), default=False, help_text=_("Medewerker van het platform (beheer).")
+    )
+    is_staff = models.BooleanField(
+        _("toegang tot beheeromgeving"),
+        default=False,
+        help_text=_("Mag inloggen in de beheeromgeving (admin)."),
+    )
+    is_active = models.BooleanField(_("actief"), default=True)
+    date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+        constraints = [
+            # E-mail is the login: one account per address, whatever the capitals.
+            models.UniqueConstraint(models.functions.Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Sector(models.Model):
+    """A branch with its own CAO and often its own training fund (O&O-fonds)."""
+
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("sector")
+        verbose_name_plural = _("sectoren")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Employer(models.Model):
+    name = models.CharField(_("naam"), max_length=200)
+    kvk_number = models.CharField(
+        _("KvK-nummer"),
+        max_length=8,
+        unique=True,
+        help_text=_("Inschrijvingsnummer bij de Kamer van Koophandel: 8 cijfers."),
+    )
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("sector"), on_delete=models.PROTECT, related_name="employers"
+    )
+    staff = models.ManyToManyField(
+        User,
+        through="EmployerMembership",
+        related_name="employers_managed",
+        verbose_name=_("medewerkers met beheerrechten"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("werkgever")
+        verbose_name_plural = _("werkgevers")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kvk_number__regex=r"^[0-9]{8}$"), name="employer_kvk_8_digits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmployerMembership(models.Model):
+    """A user who works on behalf of an employer in the admin (HR, payroll)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="employer_memberships")
+    employer = models.ForeignKey(Employer, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("beheerder van werkgever")
+        verbose_name_plural = _("beheerders van werkgever")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "employer"], name="employer_membership_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.employer}"
+
+
+class DateRange(Func):
+    function = "daterange"
+    output_field = models.Field()  # only used inside the constraint expression
+
+
+class Employment(models.Model):
+    """A worker's job at an employer, from start_date up to and including end_date (open if null)."""
+
+    worker = models.ForeignKey(
+        User, verbose_name=_("werkende"), on_delete=models.PROTECT, related_name="employments"
+    )
+    employer = models.ForeignKey(
+        Employer, verbose_name=_("werkgever"), on_delete=models.PROTECT, related_name="employments"
+    )
+    employee_number = models.CharField(
+        _("personeelsnummer"),
+        max_length=50,
+        help_text=_("Zoals in de salarisadministratie, voorloopnullen tellen mee."),
+    )
+    start_date = models.DateField(_("begindatum"))
+    end_date = models.DateField(_("einddatum"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dienstverband")
+        verbose_name_plural = _("dienstverbanden")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="employment_end_after_start",
+            ),
+            # Invariant 7: at most one employment per worker and employer on any date.
+            ExclusionConstraint(
+                name="employment_no_overlap",
+                expressions=[
+                    ("worker", RangeOperators.EQUAL),
+                    ("employer", RangeOperators.EQUAL),
+                    (
+                        DateRange("start_date", "end_date", models.Value("[]")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+            ),
+        ]
+        indexes = [models.Index(fields=["employer", "employee_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.worker} — {self.employer} ({self.employee_number})"
+
+    def is_active_on(self, day) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)

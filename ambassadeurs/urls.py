@@ -1,0 +1,9 @@
+from django.urls import path
+
+from ambassadeurs import views
+
+app_name = "ambassadeurs"
+
+urlpatterns = [
+    path("ambassadeur/", views.start, name="start"),
+]
