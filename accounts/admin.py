@@ -11,7 +11,14 @@ from accounts.models import Employer, EmployerMembership, Employment, Sector, Us
 @admin.register(User)
 class UserAdmin(CoordinatorOnlyAdmin, DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_worker", "is_ambassador", "is_coordinator", "is_active"]
+    list_display = [
+        "email",
+        "full_name",
+        "is_worker",
+        "is_ambassador",
+        "is_coordinator",
+        "is_active",
+    ]
     list_filter = ["is_worker", "is_ambassador", "is_coordinator", "is_staff", "is_active"]
     search_fields = ["email", "full_name"]
     fieldsets = (

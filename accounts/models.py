@@ -153,9 +153,7 @@ class EmployerMembership(models.Model):
         verbose_name = _("beheerder van werkgever")
         verbose_name_plural = _("beheerders van werkgever")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "employer"], name="employer_membership_unique"
-            ),
+            models.UniqueConstraint(fields=["user", "employer"], name="employer_membership_unique"),
         ]
 
     def __str__(self) -> str:

@@ -1,14 +1,10 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.shortcuts import render
 
-
-def _is_ambassador(user) -> bool:
-    return user.is_authenticated and user.is_ambassador
+from accounts.decorators import ambassador_required
 
 
-@login_required
-@user_passes_test(_is_ambassador)
+@ambassador_required
 def start(request):
     return render(request, "ambassadeurs/start.html")

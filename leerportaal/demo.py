@@ -28,12 +28,24 @@ EMPLOYERS = [
 # email local part, name, flags, employer kvk, employee number, start date
 PEOPLE = [
     ("werkende", "Sanne de Vries", {}, "12345678", "000123", datetime.date(2019, 3, 1)),
-    ("ambassadeur", "Mohamed El Amrani", {"is_ambassador": True}, "12345678", "000045",
-     datetime.date(2015, 9, 1)),
+    (
+        "ambassadeur",
+        "Mohamed El Amrani",
+        {"is_ambassador": True},
+        "12345678",
+        "000045",
+        datetime.date(2015, 9, 1),
+    ),
     ("werkgever", "Petra Jansen", {"is_worker": False, "is_staff": True}, None, None, None),
     ("opleider", "Kees Bakker", {"is_worker": False}, None, None, None),
-    ("beheer", "Fatima Yilmaz", {"is_worker": False, "is_staff": True, "is_coordinator": True},
-     None, None, None),
+    (
+        "beheer",
+        "Fatima Yilmaz",
+        {"is_worker": False, "is_staff": True, "is_coordinator": True},
+        None,
+        None,
+        None,
+    ),
     ("jeroen.smit", "Jeroen Smit", {}, "12345678", "000124", datetime.date(2021, 6, 1)),
     ("anna.kowalski", "Anna Kowalski", {}, "12345678", "000200", datetime.date(2023, 1, 9)),
     ("tim.visser", "Tim Visser", {}, "87654321", "0042", datetime.date(2018, 4, 3)),
@@ -49,16 +61,51 @@ PROVIDER = {
 }
 
 COURSES = [
-    ("Heftruckcertificaat", "Leer veilig werken met de heftruck. Met praktijkexamen.",
-     "450.00", "on_site", "Zwolle", 16, 60),
-    ("Basiscursus lassen", "Leer lassen met MIG/MAG. Voor beginners, veel oefenen in de werkplaats.",
-     "895.00", "on_site", "Groningen", 40, 90),
-    ("Digitale vaardigheden op het werk", "Werken met e-mail, roosters en apps. In je eigen tempo.",
-     "195.00", "online", "", 12, 30),
-    ("Nederlands op de werkvloer", "Beter Nederlands spreken en schrijven op je werk.",
-     "650.00", "mixed", "Assen", 30, 45),
-    ("Leidinggeven aan een team", "Voor wie een team gaat leiden: gesprekken voeren en plannen.",
-     "1250.00", "mixed", "Zwolle", 24, 120),
+    (
+        "Heftruckcertificaat",
+        "Leer veilig werken met de heftruck. Met praktijkexamen.",
+        "450.00",
+        "on_site",
+        "Zwolle",
+        16,
+        60,
+    ),
+    (
+        "Basiscursus lassen",
+        "Leer lassen met MIG/MAG. Voor beginners, veel oefenen in de werkplaats.",
+        "895.00",
+        "on_site",
+        "Groningen",
+        40,
+        90,
+    ),
+    (
+        "Digitale vaardigheden op het werk",
+        "Werken met e-mail, roosters en apps. In je eigen tempo.",
+        "195.00",
+        "online",
+        "",
+        12,
+        30,
+    ),
+    (
+        "Nederlands op de werkvloer",
+        "Beter Nederlands spreken en schrijven op je werk.",
+        "650.00",
+        "mixed",
+        "Assen",
+        30,
+        45,
+    ),
+    (
+        "Leidinggeven aan een team",
+        "Voor wie een team gaat leiden: gesprekken voeren en plannen.",
+        "1250.00",
+        "mixed",
+        "Zwolle",
+        24,
+        120,
+    ),
 ]
 
 
@@ -82,8 +129,15 @@ def seed_demo() -> dict[str, int]:
 
     users = {}
     for local, name, flags, kvk, number, start in PEOPLE:
-        defaults = {"full_name": name, "is_worker": True, "is_ambassador": False,
-                    "is_coordinator": False, "is_staff": False, "is_active": True, **flags}
+        defaults = {
+            "full_name": name,
+            "is_worker": True,
+            "is_ambassador": False,
+            "is_coordinator": False,
+            "is_staff": False,
+            "is_active": True,
+            **flags,
+        }
         user, _ = User.objects.update_or_create(email=email_for(local), defaults=defaults)
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
@@ -96,7 +150,9 @@ def seed_demo() -> dict[str, int]:
                 defaults={"employee_number": number, "end_date": None},
             )
 
-    EmployerMembership.objects.get_or_create(user=users["werkgever"], employer=employers["12345678"])
+    EmployerMembership.objects.get_or_create(
+        user=users["werkgever"], employer=employers["12345678"]
+    )
 
     provider, _ = Provider.objects.update_or_create(
         kvk_number=PROVIDER["kvk_number"],

@@ -69,7 +69,7 @@ def _import_pgserver():
 
 
 def _pg_running_info():
-    PostmasterInfo = _import_pgserver().utils.PostmasterInfo  # noqa: N806
+    PostmasterInfo = _import_pgserver().utils.PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(_pg_dir())
     if info is not None and info.is_running() and info.status == "ready":
@@ -197,7 +197,9 @@ def start_redis() -> str:
             deadline = time.monotonic() + 15
             while not _redis_pings(port):
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"embedded Redis did not start, see {directory / 'redis.log'}")
+                    raise RuntimeError(
+                        f"embedded Redis did not start, see {directory / 'redis.log'}"
+                    )
                 time.sleep(0.05)
             (directory / "port").write_text(str(port))
             started_here.add("redis")

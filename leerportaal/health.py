@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
+from celery import Celery
 from django.conf import settings
 from django.db import connection
-
-from leerportaal.celery import app as celery_app
 
 
 @dataclass(frozen=True)
@@ -41,12 +40,23 @@ def check_redis() -> CheckResult:
 
 def check_celery(timeout: float = 2.0) -> CheckResult:
     """A worker answers a broadcast ping. Needs Redis, so it is down when Redis is."""
+    # A throwaway app: the shared one keeps pooled connections that retry forever once its
+    # broker went away, and a health check must answer within seconds.
+    probe = Celery(
+        "health",
+        broker=settings.CELERY_BROKER_URL,
+        broker_connection_retry=False,
+        broker_connection_max_retries=0,
+        broker_transport_options={"socket_connect_timeout": 1, "socket_timeout": 2},
+    )
     try:
-        with celery_app.connection_for_write() as conn:
+        with probe.connection_for_write() as conn:
             conn.ensure_connection(max_retries=0, timeout=1)
-            replies = celery_app.control.ping(timeout=timeout, connection=conn)
+            replies = probe.control.ping(timeout=timeout, connection=conn)
     except Exception as exc:
         return CheckResult("celery", False, f"{type(exc).__name__}: {exc}".strip())
+    finally:
+        probe.close()
     if not replies:
         return CheckResult("celery", False, "no worker answered")
     return CheckResult("celery", True, f"{len(replies)} worker(s)")

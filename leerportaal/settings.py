@@ -159,9 +159,7 @@ STORAGES = {
 }
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.data_dir() / "media"))
 
-EMAIL_BACKEND = env(
-    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Leerportaal <noreply@leerportaal.nl>")
 
 REST_FRAMEWORK = {

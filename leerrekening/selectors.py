@@ -9,7 +9,9 @@ from leerrekening.models import Course, Provider
 
 
 def employments_of(*, worker: User) -> QuerySet[Employment]:
-    return Employment.objects.filter(worker=worker).select_related("employer").order_by("-start_date")
+    return (
+        Employment.objects.filter(worker=worker).select_related("employer").order_by("-start_date")
+    )
 
 
 def providers_of(*, user: User) -> QuerySet[Provider]:

@@ -1,21 +1,12 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.shortcuts import render
 
+from accounts.decorators import provider_staff_required, worker_required
 from leerrekening import selectors
 
 
-def _is_worker(user) -> bool:
-    return user.is_authenticated and user.is_worker
-
-
-def _is_provider_staff(user) -> bool:
-    return user.is_authenticated and user.provider_memberships.exists()
-
-
-@login_required
-@user_passes_test(_is_worker)
+@worker_required
 def dashboard(request):
     return render(
         request,
@@ -24,8 +15,7 @@ def dashboard(request):
     )
 
 
-@login_required
-@user_passes_test(_is_provider_staff)
+@provider_staff_required
 def provider_start(request):
     return render(
         request,

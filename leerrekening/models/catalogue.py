@@ -77,9 +77,7 @@ class ProviderMembership(models.Model):
         verbose_name = _("medewerker van opleider")
         verbose_name_plural = _("medewerkers van opleiders")
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "provider"], name="provider_membership_unique"
-            ),
+            models.UniqueConstraint(fields=["user", "provider"], name="provider_membership_unique"),
         ]
 
     def __str__(self) -> str:

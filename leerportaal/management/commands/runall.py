@@ -50,7 +50,14 @@ class Command(BaseCommand):
         env["PYTHONUNBUFFERED"] = "1"
         procfile = Path(settings.BASE_DIR) / "Procfile"
         process = subprocess.Popen(
-            [str(Path(bin_dir) / "honcho"), "start", "-f", str(procfile), "-d", str(procfile.parent)],
+            [
+                str(Path(bin_dir) / "honcho"),
+                "start",
+                "-f",
+                str(procfile),
+                "-d",
+                str(procfile.parent),
+            ],
             env=env,
         )
 
@@ -61,5 +68,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, forward)
         signal.signal(signal.SIGTERM, forward)
-        self.stdout.write(self.style.SUCCESS("Leerportaal runs on http://127.0.0.1:8000 — Ctrl-C stops it."))
+        self.stdout.write(
+            self.style.SUCCESS("Leerportaal runs on http://127.0.0.1:8000 — Ctrl-C stops it.")
+        )
         process.wait()

@@ -1,0 +1,16 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends gettext && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml ./
+RUN pip install --no-cache-dir --upgrade pip
+COPY . .
+RUN pip install --no-cache-dir . \
+ && DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    SECRET_KEY=build-only python manage.py collectstatic --noinput \
+ && DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
+    SECRET_KEY=build-only python manage.py compilemessages
+RUN useradd --create-home leerportaal && chown -R leerportaal /app
+USER leerportaal
+EXPOSE 8000
+CMD ["gunicorn", "leerportaal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,90 @@
+"""Test personas, after healthchecks' alice/bob/charlie.
+
+alice: a worker at employer Acme; bob: a worker at Bouw BV; hanna: Acme's HR (employer staff);
+olaf: staff of an approved provider; carla: a coordinator; amir: an ambassador who is also a worker.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from leerportaal import embedded
+from tests import factories
+
+
+def pytest_unconfigure(config):
+    # Stop the embedded servers if this test session started them (a fresh machine, `make test`).
+    embedded.stop_started_here()
+
+
+@pytest.fixture(autouse=True)
+def _plain_http(settings):
+    # Production defaults redirect to https; the test client speaks plain http.
+    settings.SECURE_SSL_REDIRECT = False
+    # No collectstatic in tests: serve from the source folders, without a manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture
+def acme(db):
+    return factories.EmployerFactory(name="Acme Supermarkten")
+
+
+@pytest.fixture
+def bouw(db):
+    return factories.EmployerFactory(name="Bouw BV")
+
+
+@pytest.fixture
+def alice(acme):
+    worker = factories.UserFactory(email="alice@example.nl", full_name="Alice Aalbers")
+    factories.EmploymentFactory(worker=worker, employer=acme, employee_number="000101")
+    return worker
+
+
+@pytest.fixture
+def bob(bouw):
+    worker = factories.UserFactory(email="bob@example.nl", full_name="Bob Bakker")
+    factories.EmploymentFactory(worker=worker, employer=bouw, employee_number="0042")
+    return worker
+
+
+@pytest.fixture
+def hanna(acme):
+    membership = factories.EmployerMembershipFactory(
+        employer=acme, user__email="hanna@example.nl", user__full_name="Hanna HR"
+    )
+    return membership.user
+
+
+@pytest.fixture
+def olaf(db):
+    membership = factories.ProviderMembershipFactory(
+        user__email="olaf@example.nl", user__full_name="Olaf Opleider"
+    )
+    return membership.user
+
+
+@pytest.fixture
+def carla(db):
+    return factories.UserFactory(
+        email="carla@example.nl",
+        full_name="Carla Coördinator",
+        is_worker=False,
+        is_staff=True,
+        is_coordinator=True,
+    )
+
+
+@pytest.fixture
+def amir(acme):
+    worker = factories.UserFactory(
+        email="amir@example.nl", full_name="Amir Ambassadeur", is_ambassador=True
+    )
+    factories.EmploymentFactory(worker=worker, employer=acme, employee_number="000102")
+    return worker

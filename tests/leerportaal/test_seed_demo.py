@@ -1,0 +1,59 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.forms.models import model_to_dict
+
+from accounts.models import Employer, EmployerMembership, Employment, Sector, User
+from leerrekening.models import Course, Provider, ProviderMembership
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [
+    Sector,
+    Employer,
+    User,
+    EmployerMembership,
+    Employment,
+    Provider,
+    ProviderMembership,
+    Course,
+]
+VOLATILE = {"password", "last_login", "date_joined", "created_at", "approved_at"}
+
+
+def snapshot():
+    return {
+        model.__name__: sorted(
+            (
+                {k: v for k, v in model_to_dict(obj).items() if k not in VOLATILE and k != "staff"}
+                for obj in model.objects.all()
+            ),
+            key=lambda row: row["id"],
+        )
+        for model in MODELS
+    }
+
+
+def test_seed_demo_twice_gives_the_same_data(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first
+    assert len(first["Employer"]) == 2
+    emails = {row["email"] for row in first["User"]}
+    for persona in ["werkende", "werkgever", "ambassadeur", "opleider", "beheer"]:
+        assert f"{persona}@demo.leerportaal.nl" in emails
+    assert all(row["approved_by"] for row in first["Course"])
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=False"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_runs_without_debug_when_forced(settings):
+    settings.DEBUG = False
+    call_command("seed_demo", "--force")
+    assert User.objects.filter(email="beheer@demo.leerportaal.nl", is_coordinator=True).exists()
