@@ -1,0 +1,151 @@
+"""Reading and writing CSV the way Dutch spreadsheets do, one line at a time.
+
+Excel in a Dutch locale writes `;` between fields (the comma is the decimal sign), often starts with
+a byte order mark, ends lines with CRLF and, in older versions, encodes in Windows-1252 instead of
+UTF-8. Files from other tools use `,`. The reader accepts all of these and never holds more than one
+line in memory, so a 100,000-line upload costs as much memory as a 10-line one.
+
+Line numbers are physical line numbers in the file (the header is line 1), so they match what the
+user sees when they open the file in a text editor; a quoted field that spans lines is reported at
+the line where its record starts.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO, TextIO
+
+UTF8_BOM = b"\xef\xbb\xbf"
+DELIMITERS = (";", ",", "\t")
+# Cells a spreadsheet would run as a formula (CSV injection); tab and CR start one in some versions.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRecord:
+    """One record: its first physical line number and its fields (None if it could not be read)."""
+
+    line_number: int
+    fields: list[str] | None
+    decodable: bool = True
+
+
+class ExcelCsvReader:
+    """Streams records from a CSV upload; the header is read on construction.
+
+    After iteration, `too_large` is "bytes" or "lines" when a limit stopped the reading early. The
+    records before that point have been yielded; callers treat the file as refused anyway.
+    """
+
+    def __init__(self, stream: BinaryIO, *, max_bytes: int, max_lines: int) -> None:
+        self._stream = stream
+        self.max_bytes = max_bytes
+        self.max_lines = max_lines
+        self.bytes_read = 0
+        self.physical_line = 0
+        self.encoding = "utf-8"
+        self.has_bom = False
+        self.too_large: str | None = None
+        self._undecodable: set[int] = set()
+        self.header: list[str] | None = None
+        self.delimiter = ";"
+        self._read_header()
+
+    # --- bytes to text ----------------------------------------------------------------------------
+
+    def _raw_lines(self) -> Iterator[bytes]:
+        while True:
+            # readline with a limit: a file without newlines cannot make us read it whole.
+            raw = self._stream.readline(self.max_bytes - self.bytes_read + 1)
+            if not raw:
+                return
+            self.bytes_read += len(raw)
+            if self.bytes_read > self.max_bytes:
+                self.too_large = "bytes"
+                return
+            self.physical_line += 1
+            yield raw
+
+    def _decode(self, raw: bytes) -> str:
+        if self.encoding == "utf-8":
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                if self.has_bom:
+                    # A BOM promises UTF-8; a line that is not is damaged, not Windows-1252.
+                    self._undecodable.add(self.physical_line)
+                    return raw.decode("utf-8", "replace")
+                # Older Excel "CSV (gescheiden door lijstscheidingsteken)" writes Windows-1252.
+                self.encoding = "cp1252"
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            self._undecodable.add(self.physical_line)
+            return raw.decode("cp1252", "replace")
+
+    def _text_lines(self, raw_lines: Iterator[bytes]) -> Iterator[str]:
+        for raw in raw_lines:
+            yield self._decode(raw)
+
+    def _read_header(self) -> None:
+        self._raw = self._raw_lines()
+        first = next(self._raw, None)
+        if first is None:
+            return
+        if first.startswith(UTF8_BOM):
+            self.has_bom = True
+            first = first[len(UTF8_BOM) :]
+        text = self._decode(first).lstrip("\ufeff")
+        if not text.strip():
+            return
+        counts = {d: text.count(d) for d in DELIMITERS}
+        best = max(DELIMITERS, key=lambda d: counts[d])
+        self.delimiter = best if counts[best] else ";"
+        self.header = next(csv.reader([text], delimiter=self.delimiter), [])
+
+    # --- records ----------------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[CsvRecord]:
+        if self.header is None:
+            return
+        reader = csv.reader(self._text_lines(self._raw), delimiter=self.delimiter, strict=False)
+        records = 0
+        while True:
+            start = self.physical_line + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                # A NUL byte or an endless quoted field: report the line, read on.
+                yield CsvRecord(start, None, decodable=False)
+                continue
+            if self.too_large:
+                return
+            if not any(f.strip() for f in fields):
+                continue  # blank lines and Excel's trailing ";;;" rows carry nothing
+            records += 1
+            if records > self.max_lines:
+                self.too_large = "lines"
+                return
+            decodable = not self._undecodable or not any(
+                n in self._undecodable for n in range(start, self.physical_line + 1)
+            )
+            yield CsvRecord(start, fields, decodable)
+
+
+def escape_formula(value: str) -> str:
+    """Prefix an apostrophe so a spreadsheet shows the cell as text instead of running it."""
+    if value and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_excel_csv(rows: Iterable[Iterable[object]], out: TextIO) -> None:
+    """Write `;`-separated CSV with a BOM and CRLF, as Dutch Excel opens it, every cell escaped."""
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for row in rows:
+        writer.writerow(["" if cell is None else escape_formula(str(cell)) for cell in row])
