@@ -98,3 +98,74 @@ class CourseFactory(factory.django.DjangoModelFactory):
     start_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=30))
     capacity = 12
     approved_at = factory.LazyFunction(timezone.now)
+
+
+# --- Ledger -----------------------------------------------------------------------------------
+
+
+class FunderFactory(factory.django.DjangoModelFactory):
+    """An employer funder (with its employer) unless kind is given."""
+
+    class Meta:
+        model = "leerrekening.Funder"
+
+    name = factory.LazyAttribute(lambda o: o.employer.name if o.employer else "Sectorfonds")
+    kind = "employer"
+    employer = factory.SubFactory(EmployerFactory)
+
+
+# --- ambassadeurs ---------------------------------------------------------------------------------
+
+from ambassadeurs.models import (  # noqa: E402
+    Ambassadorship,
+    Channel,
+    Conversation,
+    ConversationRequest,
+    ConversationTopic,
+    Outcome,
+    Topic,
+)
+
+
+class AmbassadorshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ambassadorship
+
+    ambassador = factory.SubFactory(UserFactory, is_ambassador=True)
+    employer = factory.SubFactory(EmployerFactory)
+    sector = None
+
+
+class ConversationRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConversationRequest
+
+    worker = factory.SubFactory(UserFactory)
+    employer = factory.SubFactory(EmployerFactory)
+    topic = Topic.CAREER
+    channel = Channel.SHOP_FLOOR
+    message = "Ik wil graag iets anders gaan doen."
+    contact = ""
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    """An anonymous conversation; pass request= and worker= (its request's worker) to link one."""
+
+    class Meta:
+        model = Conversation
+        skip_postgeneration_save = True
+
+    ambassador = factory.SubFactory(UserFactory, is_ambassador=True)
+    employer = factory.SubFactory(EmployerFactory)
+    sector = factory.LazyAttribute(lambda o: o.employer.sector)
+    held_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=7))
+    duration_minutes = 30
+    channel = Channel.SHOP_FLOOR
+    outcome = Outcome.INFORMATION
+    private_notes = "Vertrouwelijk: twijfelt over overstap naar de bouw."
+
+    @factory.post_generation
+    def topic_list(obj, create, extracted, **kwargs):
+        if create:
+            for topic in extracted or [Topic.CAREER]:
+                ConversationTopic.objects.create(conversation=obj, topic=topic)

@@ -1,8 +1,28 @@
-"""The learning account: ledger, funders, deposits and the course catalogue.
+"""The learning account: ledger, funders, tranches, reservations, notifications and the catalogue.
 
 See ledger.py for the money model and catalogue.py for providers and courses.
 """
 
 from leerrekening.models.catalogue import Course, Provider, ProviderMembership
+from leerrekening.models.ledger import (
+    Funder,
+    LedgerAccount,
+    Reservation,
+    Tranche,
+    TrancheMovement,
+    Transfer,
+)
+from leerrekening.models.notifications import Notification
 
-__all__ = ["Course", "Provider", "ProviderMembership"]
+__all__ = [
+    "Course",
+    "Funder",
+    "LedgerAccount",
+    "Notification",
+    "Provider",
+    "ProviderMembership",
+    "Reservation",
+    "Tranche",
+    "TrancheMovement",
+    "Transfer",
+]

@@ -1,0 +1,439 @@
+"""The money: a double-entry ledger whose invariants PostgreSQL enforces.
+
+Every cent lives in a ledger account and moves only by an immutable transfer from one account
+(`debit_account`, whose balance goes down) to another (`credit_account`, whose balance goes up).
+Money enters and leaves the system through the single *external* account (the bank), which is
+the only account allowed below zero; so the sum of all balances is always zero.
+
+What the database guarantees, whatever code runs against it:
+
+- a transfer's amount is positive and its two accounts differ (CHECK);
+- transfers are append-only: UPDATE and DELETE are refused by a trigger;
+- balances change only by inserting transfers: a statement-level trigger adds each inserted
+  transfer to its two accounts (a bulk insert of 5,000 deposits updates the funder's row once),
+  and a guard trigger refuses any other change to a balance;
+- worker, funder, reservations and provider balances never go below zero (CHECK);
+- an idempotency key is applied at most once (UNIQUE);
+- a tranche's remainder moves only by inserting tranche movements, and stays between zero and
+  what was deposited (CHECK);
+- a reservation is open, posted or voided, and is settled by at most one transfer.
+
+Worked example (see tests/leerrekening/test_ledger_examples.py): an employer pays EUR 1,000
+into its prepaid account (external -> funder), deposits EUR 500 for a worker (funder -> worker,
+a tranche ending in five years), the worker books a EUR 300 course (worker -> reservations,
+taken from the tranche that ends first), the provider declares the start (reservations ->
+provider). Balances: external -1000, funder 500, worker 200, reservations 0, provider 300.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Funder(models.Model):
+    """Who puts money into learning accounts: an employer, a sector fund or the government."""
+
+    class Kind(models.TextChoices):
+        EMPLOYER = "employer", _("Werkgever")
+        SECTOR_FUND = "sector_fund", _("Sectorfonds (O&O-fonds)")
+        GOVERNMENT = "government", _("Overheid")
+
+    name = models.CharField(_("naam"), max_length=200)
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    employer = models.OneToOneField(
+        "accounts.Employer",
+        verbose_name=_("werkgever"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funder",
+    )
+    sector = models.ForeignKey(
+        "accounts.Sector",
+        verbose_name=_("sector"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="funds",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("financier")
+        verbose_name_plural = _("financiers")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="employer", employer__isnull=False)
+                | (~Q(kind="employer") & Q(employer__isnull=True)),
+                name="funder_employer_iff_kind_employer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LedgerAccount(models.Model):
+    class Kind(models.TextChoices):
+        WORKER = "worker", _("Leerrekening")
+        FUNDER = "funder", _("Prepaid-rekening financier")
+        RESERVATIONS = "reservations", _("Reserveringen")
+        PROVIDER = "provider", _("Te betalen aan opleider")
+        EXTERNAL = "external", _("Extern (bank)")
+
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    worker = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="learning_account",
+    )
+    funder = models.OneToOneField(
+        Funder, null=True, blank=True, on_delete=models.PROTECT, related_name="prepaid_account"
+    )
+    provider = models.OneToOneField(
+        "leerrekening.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payable_account",
+    )
+    # Maintained by the database (see module docstring); never written from Python.
+    balance = models.DecimalField(_("saldo"), default=0, editable=False, **MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("grootboekrekening")
+        verbose_name_plural = _("grootboekrekeningen")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="external") | Q(balance__gte=0),
+                name="ledger_account_balance_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="worker",
+                        worker__isnull=False,
+                        funder__isnull=True,
+                        provider__isnull=True,
+                    )
+                    | Q(
+                        kind="funder",
+                        worker__isnull=True,
+                        funder__isnull=False,
+                        provider__isnull=True,
+                    )
+                    | Q(
+                        kind="provider",
+                        worker__isnull=True,
+                        funder__isnull=True,
+                        provider__isnull=False,
+                    )
+                    | Q(
+                        kind__in=["reservations", "external"],
+                        worker__isnull=True,
+                        funder__isnull=True,
+                        provider__isnull=True,
+                    )
+                ),
+                name="ledger_account_owner_matches_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind__in=["reservations", "external"]),
+                name="ledger_account_one_system_account_per_kind",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="ledger_account_opens_at_zero",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                condition=~pgtrigger.Q(new__balance=0),
+                func="RAISE EXCEPTION 'a ledger account opens with balance 0' "
+                "USING ERRCODE = 'check_violation';",
+            ),
+            pgtrigger.Trigger(
+                name="ledger_balance_only_by_transfers",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__balance__df=pgtrigger.F("new__balance")),
+                # Depth 1 is a direct UPDATE; the transfer trigger's update runs at depth 2.
+                func="IF pg_trigger_depth() < 2 THEN "
+                "RAISE EXCEPTION 'a balance changes only by inserting a transfer' "
+                "USING ERRCODE = 'restrict_violation'; END IF; RETURN NEW;",
+            ),
+            pgtrigger.Protect(name="ledger_account_never_deleted", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.worker or self.funder or self.provider
+        return f"{self.get_kind_display()}: {owner}" if owner else self.get_kind_display()
+
+
+# Adds every inserted transfer to the balances of its two accounts, once per statement: a bulk
+# insert touches each account row once. Runs with the rows already locked by the service.
+APPLY_TRANSFERS_SQL = """
+UPDATE leerrekening_ledgeraccount AS account
+   SET balance = account.balance + delta.amount
+  FROM (
+        SELECT account_id, SUM(amount) AS amount FROM (
+            SELECT credit_account_id AS account_id, amount FROM new_transfers
+            UNION ALL
+            SELECT debit_account_id, -amount FROM new_transfers
+        ) AS legs
+        GROUP BY account_id
+       ) AS delta
+ WHERE account.id = delta.account_id;
+RETURN NULL;
+"""
+
+
+class Transfer(models.Model):
+    class Kind(models.TextChoices):
+        FUNDING = "funding", _("Inleg financier")
+        DEPOSIT = "deposit", _("Storting")
+        RESERVATION = "reservation", _("Reservering")
+        PAYMENT = "payment", _("Betaling aan opleider")
+        RELEASE = "release", _("Reservering vrijgegeven")
+        EXPIRY = "expiry", _("Vervallen tegoed terug naar financier")
+        CORRECTION = "correction", _("Correctie")
+        PAYOUT = "payout", _("Uitbetaling")
+
+    debit_account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="debits", db_index=False
+    )
+    credit_account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="credits", db_index=False
+    )
+    amount = models.DecimalField(_("bedrag"), **MONEY)
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    # sha256 of what the caller asked for, so a retry with other content is recognised.
+    request_hash = models.CharField(max_length=64)
+    cause = models.CharField(
+        _("oorzaak"), max_length=200, blank=True, help_text=_("Bijv. deposit-line:12, booking:7")
+    )
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+    )
+    created_at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("overboeking")
+        verbose_name_plural = _("overboekingen")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(debit_account=F("credit_account")),
+                name="transfer_accounts_differ",
+            ),
+        ]
+        indexes = [
+            # An account's history, newest first, by keyset pagination.
+            models.Index(fields=["debit_account", "-id"], name="transfer_debit_hist"),
+            models.Index(fields=["credit_account", "-id"], name="transfer_credit_hist"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="transfer_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+            pgtrigger.Trigger(
+                name="transfer_applies_to_balances",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="new_transfers"),
+                func=APPLY_TRANSFERS_SQL,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} € {self.amount}"
+
+
+class Tranche(models.Model):
+    """One deposit's remainder in a worker's account, with where it came from and when it ends."""
+
+    class Source(models.TextChoices):
+        CAO = "cao", _("CAO-bijdrage")
+        EXTRA = "extra", _("Extra bijdrage werkgever")
+        LEAVE_BONUS = "leave_bonus", _("Omgezet verlof of bonus")
+        GOVERNMENT = "government", _("Aanvulling overheid")
+        SECTOR = "sector", _("Bijdrage sectorfonds")
+
+    class AtEnd(models.TextChoices):
+        RETURN_TO_FUNDER = "return", _("Terug naar de financier")
+        KEEP = "keep", _("Blijft op de leerrekening")
+
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="tranches")
+    funder = models.ForeignKey(Funder, on_delete=models.PROTECT, related_name="tranches")
+    source = models.CharField(_("bron"), max_length=20, choices=Source.choices)
+    deposit = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, related_name="tranche", verbose_name=_("storting")
+    )
+    amount = models.DecimalField(_("gestort"), **MONEY)
+    # Maintained by the database from tranche movements; never written from Python.
+    remaining = models.DecimalField(_("over"), default=0, editable=False, **MONEY)
+    ends_on = models.DateField(_("einddatum"), null=True, blank=True)
+    at_end = models.CharField(_("aan het eind"), max_length=10, choices=AtEnd.choices)
+    ended_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
+    notified_90_at = models.DateTimeField(null=True, blank=True)
+    notified_14_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tegoed")
+        verbose_name_plural = _("tegoeden")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="tranche_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=F("amount")),
+                name="tranche_remaining_within_deposit",
+            ),
+        ]
+        indexes = [
+            # Spending order: the tranche that ends first; open-ended ones last.
+            models.Index(
+                F("account"),
+                F("ends_on").asc(nulls_last=True),
+                F("id"),
+                name="tranche_spending_order",
+                condition=Q(remaining__gt=0),
+            ),
+            models.Index(fields=["ends_on"], name="tranche_ends_on", condition=Q(ended_at=None)),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="tranche_opens_empty",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert,
+                condition=~pgtrigger.Q(new__remaining=0),
+                func="RAISE EXCEPTION 'a tranche opens empty; its deposit movement fills it' "
+                "USING ERRCODE = 'check_violation';",
+            ),
+            pgtrigger.Trigger(
+                name="tranche_remaining_only_by_movements",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__remaining__df=pgtrigger.F("new__remaining")),
+                func="IF pg_trigger_depth() < 2 THEN "
+                "RAISE EXCEPTION 'a tranche remainder changes only by a tranche movement' "
+                "USING ERRCODE = 'restrict_violation'; END IF; RETURN NEW;",
+            ),
+            pgtrigger.Protect(name="tranche_never_deleted", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} € {self.remaining} / {self.amount}"
+
+
+APPLY_MOVEMENTS_SQL = """
+UPDATE leerrekening_tranche AS tranche
+   SET remaining = tranche.remaining + delta.amount
+  FROM (SELECT tranche_id, SUM(amount) AS amount FROM new_movements GROUP BY tranche_id) AS delta
+ WHERE tranche.id = delta.tranche_id;
+RETURN NULL;
+"""
+
+
+class TrancheMovement(models.Model):
+    """How a transfer changed one tranche: + for a deposit or release, - for spending or expiry."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="movements")
+    tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, related_name="movements")
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="tranche_movement_not_zero"),
+            models.UniqueConstraint(
+                fields=["transfer", "tranche"], name="tranche_movement_once_per_transfer"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="tranche_movement_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            ),
+            pgtrigger.Trigger(
+                name="tranche_movement_applies",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert,
+                referencing=pgtrigger.Referencing(new="new_movements"),
+                func=APPLY_MOVEMENTS_SQL,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"tranche {self.tranche_id}: {self.amount:+} (transfer {self.transfer_id})"
+
+
+class Reservation(models.Model):
+    """Two-phase spending: money held for a booking until the provider starts it, or released."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Gereserveerd")
+        POSTED = "posted", _("Betaald")
+        VOIDED = "voided", _("Vrijgegeven")
+
+    account = models.ForeignKey(
+        LedgerAccount, on_delete=models.PROTECT, related_name="reservations"
+    )
+    payee = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("bedrag"), **MONEY)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    reserve_transfer = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, related_name="reservation"
+    )
+    settle_transfer = models.OneToOneField(
+        Transfer, null=True, blank=True, on_delete=models.PROTECT, related_name="settled"
+    )
+    cause = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reservering")
+        verbose_name_plural = _("reserveringen")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reservation_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="open", settle_transfer__isnull=True, settled_at__isnull=True)
+                | Q(
+                    status__in=["posted", "voided"],
+                    settle_transfer__isnull=False,
+                    settled_at__isnull=False,
+                ),
+                name="reservation_settled_iff_not_open",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account"], name="reservation_open", condition=Q(status="open")),
+        ]
+        triggers = [
+            # Once settled, a reservation never changes again; open -> posted/voided only.
+            pgtrigger.Protect(
+                name="reservation_settles_once",
+                operation=pgtrigger.Update,
+                condition=~pgtrigger.Q(old__status="open")
+                | pgtrigger.Q(new__status="open")
+                | pgtrigger.Q(old__amount__df=pgtrigger.F("new__amount"))
+                | pgtrigger.Q(old__account_id__df=pgtrigger.F("new__account_id")),
+            ),
+            pgtrigger.Protect(name="reservation_never_deleted", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} € {self.amount} ({self.get_status_display()})"

@@ -1,0 +1,1 @@
+"""Writes of the learning-account app. All money moves through services.ledger."""

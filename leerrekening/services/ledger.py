@@ -1,0 +1,757 @@
+"""The one module through which all money moves.
+
+Every operation:
+- runs in one database transaction and locks the ledger accounts it touches in ascending id
+  order (then tranches by id, then the reservation), so crossing transfers cannot deadlock;
+- takes an idempotency key: the same key with the same content returns the first result and
+  moves nothing; the same key with other content raises IdempotencyConflict;
+- checks funds in Python for a clear error, while the database's CHECK constraints, triggers and
+  unique keys stay the last line of defence (see leerrekening/models/ledger.py).
+
+The hot path uses plain SQL on one cursor: three statements per transfer (lock, key check,
+insert; the balance update is the insert trigger's work).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import wraps
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from leerrekening.models import (
+    Funder,
+    LedgerAccount,
+    Provider,
+    Reservation,
+    Tranche,
+    Transfer,
+)
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+Kind = LedgerAccount.Kind
+TransferKind = Transfer.Kind
+
+# Accounts that hold money of a person or organisation and so can never go below zero.
+NON_NEGATIVE = {Kind.WORKER, Kind.FUNDER, Kind.RESERVATIONS, Kind.PROVIDER}
+
+
+# --- Errors ---------------------------------------------------------------------------------------
+
+
+class LedgerError(Exception):
+    code = "ledger_error"
+
+
+class InsufficientFunds(LedgerError):
+    code = "insufficient_funds"
+
+    def __init__(self, *, account_id: int, available: Decimal, requested: Decimal):
+        self.account_id = account_id
+        self.available = available
+        self.requested = requested
+        super().__init__(
+            f"insufficient funds on account {account_id}: € {available} available, "
+            f"€ {requested} requested"
+        )
+
+
+class IdempotencyConflict(LedgerError):
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(
+            f"idempotency key {key!r} was already used for a different operation; "
+            "use a new key for a new operation"
+        )
+
+
+class ReservationAlreadySettled(LedgerError):
+    code = "reservation_already_settled"
+
+
+class InvalidAmount(LedgerError):
+    code = "invalid_amount"
+
+
+class OperationNotAllowed(LedgerError):
+    code = "operation_not_allowed"
+
+
+# --- Accounts -------------------------------------------------------------------------------------
+
+
+def _system_account(kind: str) -> LedgerAccount:
+    account = LedgerAccount.objects.filter(kind=kind).first()
+    if account is None:
+        LedgerAccount.objects.bulk_create([LedgerAccount(kind=kind)], ignore_conflicts=True)
+        account = LedgerAccount.objects.get(kind=kind)
+    return account
+
+
+def external_account() -> LedgerAccount:
+    return _system_account(Kind.EXTERNAL)
+
+
+def reservations_account() -> LedgerAccount:
+    return _system_account(Kind.RESERVATIONS)
+
+
+def _owned_account(kind: str, **owner) -> LedgerAccount:
+    # bulk_create + ignore_conflicts: safe when two requests open the same account at once.
+    account = LedgerAccount.objects.filter(**owner).first()
+    if account is None:
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(kind=kind, **owner)], ignore_conflicts=True
+        )
+        account = LedgerAccount.objects.get(**owner)
+    return account
+
+
+def account_for_worker(*, worker: User) -> LedgerAccount:
+    """The worker's learning account; it belongs to the person, not to any employment."""
+    return _owned_account(Kind.WORKER, worker=worker)
+
+
+def accounts_for_workers(*, worker_ids: Iterable[int]) -> dict[int, LedgerAccount]:
+    """Learning accounts for many workers at once (opened where missing), by worker id."""
+    worker_ids = sorted(set(worker_ids))
+    LedgerAccount.objects.bulk_create(
+        [LedgerAccount(kind=Kind.WORKER, worker_id=wid) for wid in worker_ids],
+        ignore_conflicts=True,
+        batch_size=5000,
+    )
+    return {a.worker_id: a for a in LedgerAccount.objects.filter(worker_id__in=worker_ids)}
+
+
+def account_for_funder(*, funder: Funder) -> LedgerAccount:
+    return _owned_account(Kind.FUNDER, funder=funder)
+
+
+def account_for_provider(*, provider: Provider) -> LedgerAccount:
+    return _owned_account(Kind.PROVIDER, provider=provider)
+
+
+# --- Primitives -----------------------------------------------------------------------------------
+
+
+def _money(amount: Decimal | str | int) -> Decimal:
+    if isinstance(amount, float):
+        raise InvalidAmount("amounts are Decimal, never float")
+    value = Decimal(amount)
+    if value != value.quantize(CENT):
+        raise InvalidAmount(f"€ {amount} has more than two decimals")
+    if value <= 0:
+        raise InvalidAmount(f"€ {amount} is not a positive amount")
+    return value.quantize(CENT)
+
+
+def _request_hash(**content) -> str:
+    payload = json.dumps(content, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock_accounts(cursor, account_ids: Iterable[int]) -> dict[int, tuple[str, Decimal]]:
+    """Lock the accounts in ascending id order (LockRows runs above the sort)."""
+    cursor.execute(
+        "SELECT id, kind, balance FROM leerrekening_ledgeraccount "
+        "WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+        [sorted(set(account_ids))],
+    )
+    return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+
+
+def _existing_transfer(cursor, key: str, request_hash: str) -> int | None:
+    """The id of the transfer already made with this key, or None; a different request conflicts."""
+    cursor.execute(
+        "SELECT id, request_hash FROM leerrekening_transfer WHERE idempotency_key = %s", [key]
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    if row[1] != request_hash:
+        raise IdempotencyConflict(key)
+    return row[0]
+
+
+def _check_funds(locked: dict[int, tuple[str, Decimal]], account_id: int, amount: Decimal) -> None:
+    kind, balance = locked[account_id]
+    if kind in NON_NEGATIVE and balance < amount:
+        raise InsufficientFunds(account_id=account_id, available=balance, requested=amount)
+
+
+def _insert_transfer(
+    cursor,
+    *,
+    debit_id: int,
+    credit_id: int,
+    amount: Decimal,
+    kind: str,
+    key: str,
+    request_hash: str,
+    cause: str = "",
+    reverses_id: int | None = None,
+) -> int:
+    cursor.execute(
+        "INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,"
+        " idempotency_key, request_hash, cause, reverses_id, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        [debit_id, credit_id, amount, kind, key, request_hash, cause, reverses_id, timezone.now()],
+    )
+    return cursor.fetchone()[0]
+
+
+def _insert_movements(cursor, transfer_id: int, movements: Sequence[tuple[int, Decimal]]) -> None:
+    if not movements:
+        return
+    from psycopg2.extras import execute_values
+
+    execute_values(
+        cursor,
+        "INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount) VALUES %s",
+        [(transfer_id, tranche_id, amount) for tranche_id, amount in movements],
+    )
+
+
+def _is_key_violation(exc: IntegrityError) -> bool:
+    return "idempotency_key" in str(exc)
+
+
+def _idempotent(fn):
+    """Run `fn` atomically; if a concurrent call with the same key won the race (unique
+    violation on the key), run it once more: it then finds that call's result and replays it."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return fn(*args, **kwargs)
+        except IntegrityError as exc:
+            if not _is_key_violation(exc):
+                raise
+            with transaction.atomic():
+                return fn(*args, **kwargs)
+
+    return wrapper
+
+
+# --- Plain transfers (no worker account involved) -------------------------------------------------
+
+PLAIN_KINDS = {TransferKind.FUNDING, TransferKind.PAYOUT, TransferKind.CORRECTION}
+
+
+@_idempotent
+def transfer_create(
+    *,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    amount: Decimal,
+    kind: str,
+    idempotency_key: str,
+    cause: str = "",
+) -> Transfer:
+    """Move `amount` between two accounts that are neither a learning account nor the
+    reservations account (those move only through deposits, reservations and expiry, which keep
+    tranches and reservations in step). Raises InsufficientFunds, IdempotencyConflict."""
+    amount = _money(amount)
+    if kind not in PLAIN_KINDS:
+        raise OperationNotAllowed(f"a {kind} transfer has its own service function")
+    if {debit.kind, credit.kind} & {Kind.WORKER, Kind.RESERVATIONS}:
+        raise OperationNotAllowed(
+            "learning accounts and reservations move only by deposit, reservation or expiry"
+        )
+    request_hash = _request_hash(
+        op="transfer", debit=debit.pk, credit=credit.pk, amount=amount, kind=kind, cause=cause
+    )
+    with connection.cursor() as cursor:
+        locked = _lock_accounts(cursor, [debit.pk, credit.pk])
+        existing = _existing_transfer(cursor, idempotency_key, request_hash)
+        if existing is not None:
+            return Transfer.objects.get(pk=existing)
+        _check_funds(locked, debit.pk, amount)
+        transfer_id = _insert_transfer(
+            cursor,
+            debit_id=debit.pk,
+            credit_id=credit.pk,
+            amount=amount,
+            kind=kind,
+            key=idempotency_key,
+            request_hash=request_hash,
+            cause=cause,
+        )
+    return Transfer(
+        pk=transfer_id,
+        debit_account=debit,
+        credit_account=credit,
+        amount=amount,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash,
+        cause=cause,
+    )
+
+
+def funding_record(
+    *, funder: Funder, amount: Decimal, idempotency_key: str, reference: str = ""
+) -> Transfer:
+    """A funder's payment arrived at the bank: external -> the funder's prepaid account."""
+    return transfer_create(
+        debit=external_account(),
+        credit=account_for_funder(funder=funder),
+        amount=amount,
+        kind=TransferKind.FUNDING,
+        idempotency_key=idempotency_key,
+        cause=reference,
+    )
+
+
+# --- Deposits -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepositLine:
+    worker_id: int
+    amount: Decimal
+    idempotency_key: str
+    source: str = Tranche.Source.CAO
+    ends_on: datetime.date | None = None
+    at_end: str = Tranche.AtEnd.RETURN_TO_FUNDER
+    cause: str = ""
+
+
+@dataclass
+class DepositResult:
+    applied: list[int] = field(default_factory=list)  # transfer ids made now
+    replayed: list[int] = field(default_factory=list)  # transfer ids made by an earlier run
+
+    @property
+    def transfer_ids(self) -> list[int]:
+        return self.applied + self.replayed
+
+
+def _deposit_hash(funder_id: int, line: DepositLine) -> str:
+    return _request_hash(
+        op="deposit",
+        funder=funder_id,
+        worker=line.worker_id,
+        amount=_money(line.amount),
+        source=line.source,
+        ends_on=line.ends_on,
+        at_end=line.at_end,
+        cause=line.cause,
+    )
+
+
+@transaction.atomic
+def deposits_create(*, funder: Funder, lines: Sequence[DepositLine]) -> DepositResult:
+    """Deposit many lines from one funder in one transaction, each as its own transfer and tranche.
+
+    Lines whose key was applied before are replayed (not moved again); a key reused for other
+    content raises IdempotencyConflict and nothing of the chunk is applied. The funder's prepaid
+    account must cover the new lines together, else InsufficientFunds and nothing is applied.
+    The funder's row is locked once and updated once (the statement-level trigger), however many
+    lines the chunk has.
+    """
+    from psycopg2.extras import execute_values
+
+    if not lines:
+        return DepositResult()
+    funder_account = account_for_funder(funder=funder)
+    worker_accounts = accounts_for_workers(worker_ids=[line.worker_id for line in lines])
+    hashes = {line.idempotency_key: _deposit_hash(funder.pk, line) for line in lines}
+    if len(hashes) != len(lines):
+        raise IdempotencyConflict("a key appears twice in one chunk")
+    result = DepositResult()
+    with connection.cursor() as cursor:
+        locked = _lock_accounts(
+            cursor, [funder_account.pk, *(a.pk for a in worker_accounts.values())]
+        )
+        cursor.execute(
+            "SELECT idempotency_key, id, request_hash FROM leerrekening_transfer "
+            "WHERE idempotency_key = ANY(%s)",
+            [list(hashes)],
+        )
+        seen = {}
+        for key, transfer_id, request_hash in cursor.fetchall():
+            if request_hash != hashes[key]:
+                raise IdempotencyConflict(key)
+            seen[key] = transfer_id
+        result.replayed = list(seen.values())
+        new_lines = [line for line in lines if line.idempotency_key not in seen]
+        if not new_lines:
+            return result
+        total = sum((_money(line.amount) for line in new_lines), Decimal("0"))
+        _check_funds(locked, funder_account.pk, total)
+
+        now = timezone.now()
+        rows = execute_values(
+            cursor,
+            "INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,"
+            " idempotency_key, request_hash, cause, reverses_id, created_at) VALUES %s"
+            " RETURNING id, idempotency_key",
+            [
+                (
+                    funder_account.pk,
+                    worker_accounts[line.worker_id].pk,
+                    _money(line.amount),
+                    TransferKind.DEPOSIT,
+                    line.idempotency_key,
+                    hashes[line.idempotency_key],
+                    line.cause,
+                    None,
+                    now,
+                )
+                for line in new_lines
+            ],
+            page_size=len(new_lines),
+            fetch=True,
+        )
+        transfer_ids = dict((key, tid) for tid, key in rows)
+        tranche_rows = execute_values(
+            cursor,
+            "INSERT INTO leerrekening_tranche (account_id, funder_id, source, deposit_id, amount,"
+            " remaining, ends_on, at_end, created_at) VALUES %s RETURNING id, deposit_id",
+            [
+                (
+                    worker_accounts[line.worker_id].pk,
+                    funder.pk,
+                    line.source,
+                    transfer_ids[line.idempotency_key],
+                    _money(line.amount),
+                    Decimal("0"),
+                    line.ends_on,
+                    line.at_end,
+                    now,
+                )
+                for line in new_lines
+            ],
+            page_size=len(new_lines),
+            fetch=True,
+        )
+        tranche_of = dict((deposit_id, tranche_id) for tranche_id, deposit_id in tranche_rows)
+        amounts = {transfer_ids[line.idempotency_key]: _money(line.amount) for line in new_lines}
+        execute_values(
+            cursor,
+            "INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount) VALUES %s",
+            [(tid, tranche_of[tid], amounts[tid]) for tid in transfer_ids.values()],
+            page_size=len(new_lines),
+        )
+        result.applied = list(transfer_ids.values())
+    return result
+
+
+def deposit_create(
+    *,
+    funder: Funder,
+    worker: User,
+    amount: Decimal,
+    idempotency_key: str,
+    source: str = Tranche.Source.CAO,
+    ends_on: datetime.date | None = None,
+    at_end: str = Tranche.AtEnd.RETURN_TO_FUNDER,
+    cause: str = "",
+) -> Transfer:
+    """Move `amount` from the funder's prepaid account into a worker's learning account, as a new
+    tranche. Applied at most once per key. Raises InsufficientFunds, IdempotencyConflict."""
+    line = DepositLine(
+        worker_id=worker.pk,
+        amount=_money(amount),
+        idempotency_key=idempotency_key,
+        source=source,
+        ends_on=ends_on,
+        at_end=at_end,
+        cause=cause,
+    )
+    result = _idempotent(deposits_create)(funder=funder, lines=[line])
+    return Transfer.objects.get(pk=result.transfer_ids[0])
+
+
+# --- Two-phase spending ---------------------------------------------------------------------------
+
+
+def _spendable_tranches(cursor, account_id: int, today: datetime.date) -> list[tuple[int, Decimal]]:
+    """The account's tranches that may be spent, in spending order, locked.
+
+    A tranche past its end date that goes back to its funder is no longer spendable, even before
+    the expiry task has moved it.
+    """
+    cursor.execute(
+        "SELECT id, remaining FROM leerrekening_tranche"
+        " WHERE account_id = %s AND remaining > 0"
+        "   AND (ends_on IS NULL OR ends_on >= %s OR at_end = %s)"
+        " ORDER BY ends_on ASC NULLS LAST, id FOR UPDATE",
+        [account_id, today, Tranche.AtEnd.KEEP],
+    )
+    return cursor.fetchall()
+
+
+@_idempotent
+def reservation_create(
+    *,
+    worker: User,
+    provider: Provider,
+    amount: Decimal,
+    idempotency_key: str,
+    cause: str = "",
+) -> Reservation:
+    """Reserve `amount` of the worker's budget for a provider (worker -> reservations), taken from
+    the tranches that end first. Raises InsufficientFunds, IdempotencyConflict."""
+    amount = _money(amount)
+    account = account_for_worker(worker=worker)
+    escrow = reservations_account()
+    payee = account_for_provider(provider=provider)
+    request_hash = _request_hash(
+        op="reserve", account=account.pk, payee=payee.pk, amount=amount, cause=cause
+    )
+    with connection.cursor() as cursor:
+        _lock_accounts(cursor, [account.pk, escrow.pk])
+        existing = _existing_transfer(cursor, idempotency_key, request_hash)
+        if existing is not None:
+            return Reservation.objects.get(reserve_transfer_id=existing)
+        tranches = _spendable_tranches(cursor, account.pk, timezone.localdate())
+        spendable = sum((remaining for _, remaining in tranches), Decimal("0"))
+        if spendable < amount:
+            raise InsufficientFunds(account_id=account.pk, available=spendable, requested=amount)
+        transfer_id = _insert_transfer(
+            cursor,
+            debit_id=account.pk,
+            credit_id=escrow.pk,
+            amount=amount,
+            kind=TransferKind.RESERVATION,
+            key=idempotency_key,
+            request_hash=request_hash,
+            cause=cause,
+        )
+        movements, left = [], amount
+        for tranche_id, remaining in tranches:
+            take = min(remaining, left)
+            movements.append((tranche_id, -take))
+            left -= take
+            if left == 0:
+                break
+        _insert_movements(cursor, transfer_id, movements)
+    return Reservation.objects.create(
+        account=account,
+        payee=payee,
+        amount=amount,
+        reserve_transfer_id=transfer_id,
+        cause=cause,
+    )
+
+
+def _settle(*, reservation: Reservation, idempotency_key: str, post: bool) -> Reservation:
+    op = "post" if post else "void"
+    request_hash = _request_hash(op=op, reservation=reservation.pk)
+    escrow = reservations_account()
+    target_id = reservation.payee_id if post else reservation.account_id
+    with connection.cursor() as cursor:
+        _lock_accounts(cursor, [escrow.pk, target_id])
+        cursor.execute(
+            "SELECT status FROM leerrekening_reservation WHERE id = %s FOR UPDATE", [reservation.pk]
+        )
+        existing = _existing_transfer(cursor, idempotency_key, request_hash)
+        if existing is not None:
+            return Reservation.objects.get(pk=reservation.pk)
+        fresh = Reservation.objects.get(pk=reservation.pk)
+        if fresh.status != Reservation.Status.OPEN:
+            raise ReservationAlreadySettled(
+                f"reservation {reservation.pk} is already {fresh.get_status_display().lower()}"
+            )
+        transfer_id = _insert_transfer(
+            cursor,
+            debit_id=escrow.pk,
+            credit_id=target_id,
+            amount=fresh.amount,
+            kind=TransferKind.PAYMENT if post else TransferKind.RELEASE,
+            key=idempotency_key,
+            request_hash=request_hash,
+            cause=fresh.cause,
+        )
+        if not post:
+            # Back into the very tranches the reservation took from.
+            cursor.execute(
+                "SELECT tranche_id, -amount FROM leerrekening_tranchemovement"
+                " WHERE transfer_id = %s ORDER BY tranche_id",
+                [fresh.reserve_transfer_id],
+            )
+            movements = cursor.fetchall()
+            cursor.execute(
+                "SELECT id FROM leerrekening_tranche WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                [[tranche_id for tranche_id, _ in movements]],
+            )
+            _insert_movements(cursor, transfer_id, movements)
+    fresh.status = Reservation.Status.POSTED if post else Reservation.Status.VOIDED
+    fresh.settle_transfer_id = transfer_id
+    fresh.settled_at = timezone.now()
+    fresh.save(update_fields=["status", "settle_transfer", "settled_at"])
+    return fresh
+
+
+@_idempotent
+def reservation_post(*, reservation: Reservation, idempotency_key: str) -> Reservation:
+    """The provider declared the start: reservations -> the provider's payable account.
+    Raises ReservationAlreadySettled (voided or posted under another key), IdempotencyConflict."""
+    return _settle(reservation=reservation, idempotency_key=idempotency_key, post=True)
+
+
+@_idempotent
+def reservation_void(*, reservation: Reservation, idempotency_key: str) -> Reservation:
+    """Cancel before the start: the reservation goes back in full to the worker, into the tranches
+    it came from. Raises ReservationAlreadySettled, IdempotencyConflict."""
+    return _settle(reservation=reservation, idempotency_key=idempotency_key, post=False)
+
+
+# --- Corrections ----------------------------------------------------------------------------------
+
+
+@_idempotent
+def transfer_reverse(*, transfer: Transfer, idempotency_key: str, reason: str) -> Transfer:
+    """Undo a transfer by a new, opposite one (the original stays). Deposits are reversed out of
+    their own tranche, as far as it is unspent; reservations and payments are undone by voiding,
+    not here. Raises InsufficientFunds, OperationNotAllowed, IdempotencyConflict."""
+    if transfer.kind not in {TransferKind.DEPOSIT, *PLAIN_KINDS}:
+        raise OperationNotAllowed(f"a {transfer.kind} transfer is not reversed by a correction")
+    request_hash = _request_hash(op="reverse", transfer=transfer.pk, reason=reason)
+    with connection.cursor() as cursor:
+        locked = _lock_accounts(cursor, [transfer.debit_account_id, transfer.credit_account_id])
+        existing = _existing_transfer(cursor, idempotency_key, request_hash)
+        if existing is not None:
+            return Transfer.objects.get(pk=existing)
+        if Transfer.objects.filter(reverses=transfer).exists():
+            raise OperationNotAllowed(f"transfer {transfer.pk} was already reversed")
+        movements: list[tuple[int, Decimal]] = []
+        if transfer.kind == TransferKind.DEPOSIT:
+            cursor.execute(
+                "SELECT id, remaining FROM leerrekening_tranche WHERE deposit_id = %s FOR UPDATE",
+                [transfer.pk],
+            )
+            tranche_id, remaining = cursor.fetchone()
+            if remaining < transfer.amount:
+                raise InsufficientFunds(
+                    account_id=transfer.credit_account_id,
+                    available=remaining,
+                    requested=transfer.amount,
+                )
+            movements = [(tranche_id, -transfer.amount)]
+        else:
+            _check_funds(locked, transfer.credit_account_id, transfer.amount)
+        reversal_id = _insert_transfer(
+            cursor,
+            debit_id=transfer.credit_account_id,
+            credit_id=transfer.debit_account_id,
+            amount=transfer.amount,
+            kind=TransferKind.CORRECTION,
+            key=idempotency_key,
+            request_hash=request_hash,
+            cause=f"reverses:{transfer.pk} {reason}"[:200],
+            reverses_id=transfer.pk,
+        )
+        _insert_movements(cursor, reversal_id, movements)
+    return Transfer.objects.get(pk=reversal_id)
+
+
+# --- Expiry ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ExpiryReport:
+    expired: int = 0
+    returned: Decimal = Decimal("0")
+    kept: int = 0
+    notices: int = 0
+
+
+@_idempotent
+def tranche_expire(*, tranche_id: int) -> Transfer | None:
+    """Close a tranche past its end date: what is left goes back to the funder, or stays with the
+    worker where the scheme says so. Idempotent: a closed tranche is left alone."""
+    from leerrekening.services.notifications import notification_create
+
+    tranche = Tranche.objects.select_related("account", "funder").get(pk=tranche_id)
+    funder_account = account_for_funder(funder=tranche.funder)
+    key = f"expiry:tranche:{tranche.pk}"
+    request_hash = _request_hash(op="expire", tranche=tranche.pk)
+    with connection.cursor() as cursor:
+        _lock_accounts(cursor, [tranche.account_id, funder_account.pk])
+        cursor.execute(
+            "SELECT remaining, ended_at FROM leerrekening_tranche WHERE id = %s FOR UPDATE",
+            [tranche.pk],
+        )
+        remaining, ended_at = cursor.fetchone()
+        if ended_at is not None:
+            return None
+        transfer = None
+        if tranche.at_end == Tranche.AtEnd.RETURN_TO_FUNDER and remaining > 0:
+            existing = _existing_transfer(cursor, key, request_hash)
+            if existing is None:
+                transfer_id = _insert_transfer(
+                    cursor,
+                    debit_id=tranche.account_id,
+                    credit_id=funder_account.pk,
+                    amount=remaining,
+                    kind=TransferKind.EXPIRY,
+                    key=key,
+                    request_hash=request_hash,
+                    cause=f"tranche:{tranche.pk}",
+                )
+                _insert_movements(cursor, transfer_id, [(tranche.pk, -remaining)])
+                transfer = Transfer.objects.get(pk=transfer_id)
+    Tranche.objects.filter(pk=tranche.pk).update(ended_at=timezone.now())
+    if transfer is not None:
+        notification_create(
+            user_id=tranche.account.worker_id,
+            kind="expired",
+            title="Een deel van je tegoed is vervallen",
+            body=(
+                f"€ {transfer.amount} van {tranche.funder.name} is teruggegaan naar "
+                f"{tranche.funder.name}, omdat de einddatum {tranche.ends_on:%d-%m-%Y} voorbij is."
+            ),
+            dedupe_key=f"expired:tranche:{tranche.pk}",
+        )
+    return transfer
+
+
+NOTICE_DAYS = (90, 14)
+
+
+def expire_tranches(*, today: datetime.date | None = None) -> ExpiryReport:
+    """Daily: announce tranches ending within 90 and 14 days, and close those past their end date.
+
+    Each tranche is its own transaction, so one failure does not hold up the rest, and a re-run
+    (beat fires twice, a worker died) finds closed tranches closed and notices already sent.
+    """
+    from leerrekening.services.notifications import expiry_notices_send
+
+    today = today or timezone.localdate()
+    report = ExpiryReport()
+    report.notices = expiry_notices_send(today=today, days=NOTICE_DAYS)
+    due = Tranche.objects.filter(ended_at__isnull=True, ends_on__lt=today).values_list(
+        "pk", "at_end"
+    )
+    for tranche_id, at_end in due.iterator(chunk_size=1000):
+        transfer = tranche_expire(tranche_id=tranche_id)
+        report.expired += 1
+        if transfer is not None:
+            report.returned += transfer.amount
+        elif at_end == Tranche.AtEnd.KEEP:
+            report.kept += 1
+    logger.info(
+        "expire_tranches %s: %s closed, € %s returned, %s kept, %s notices",
+        today,
+        report.expired,
+        report.returned,
+        report.kept,
+        report.notices,
+    )
+    return report

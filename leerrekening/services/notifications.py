@@ -1,0 +1,100 @@
+"""Notifications: created once (a dedupe key), e-mailed by Celery after the commit."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from leerrekening.models import Notification, Tranche
+
+
+def notification_create(
+    *, user_id: int, kind: str, title: str, body: str, dedupe_key: str | None = None
+) -> Notification | None:
+    """Create a notification and e-mail it after the commit. With a dedupe_key it is created at
+    most once (a re-run of the task that announces it creates nothing); returns None then."""
+    if dedupe_key is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO leerrekening_notification (user_id, kind, title, body, dedupe_key,"
+                " created_at) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                [user_id, kind, title, body, dedupe_key, timezone.now()],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        notification = Notification(pk=row[0], user_id=user_id, kind=kind, title=title, body=body)
+    else:
+        notification = Notification.objects.create(
+            user_id=user_id, kind=kind, title=title, body=body
+        )
+    from leerrekening.tasks import notification_email_send
+
+    transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+    return notification
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """Send the e-mail of one notification, once. Returns whether it sent one now."""
+    from django.core.mail import send_mail
+
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().select_related("user").get(pk=notification_id)
+        )
+        if notification.emailed_at is not None:
+            return False
+        send_mail(
+            subject=f"Leerportaal: {notification.title}",
+            message=notification.body
+            + "\n\nDit bericht staat ook in je Leerportaal. Was jij dit niet? Log in en kies"
+            ' "Dit was ik niet".',
+            from_email=None,
+            recipient_list=[notification.user.email],
+        )
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+def expiry_notices_send(*, today: datetime.date, days: Iterable[int]) -> int:
+    """Announce tranches that end within `days` (90 and 14): once per tranche and threshold."""
+    sent = 0
+    for threshold in sorted(days, reverse=True):
+        field = f"notified_{threshold}_at"
+        due = Tranche.objects.filter(
+            ended_at__isnull=True,
+            remaining__gt=0,
+            ends_on__gte=today,
+            ends_on__lte=today + datetime.timedelta(days=threshold),
+            **{f"{field}__isnull": True},
+        ).select_related("account", "funder")
+        for tranche in due.iterator(chunk_size=1000):
+            with transaction.atomic():
+                # The update is the "once": only the run that flips the field sends the notice.
+                claimed = Tranche.objects.filter(
+                    pk=tranche.pk, **{f"{field}__isnull": True}
+                ).update(**{field: timezone.now()})
+                if not claimed:
+                    continue
+                what_happens = (
+                    f"gaat het terug naar {tranche.funder.name}"
+                    if tranche.at_end == Tranche.AtEnd.RETURN_TO_FUNDER
+                    else "blijft het op je leerrekening, maar is het niet meer belastingvrij"
+                )
+                notification_create(
+                    user_id=tranche.account.worker_id,
+                    kind=Notification.Kind.EXPIRY_NOTICE,
+                    title=f"€ {tranche.remaining} van je tegoed loopt af op {tranche.ends_on:%d-%m-%Y}",
+                    body=(
+                        f"Je hebt nog € {tranche.remaining} van {tranche.funder.name}. Gebruik het "
+                        f"voor {tranche.ends_on:%d-%m-%Y}. Daarna {what_happens}."
+                    ),
+                    dedupe_key=f"expiry-notice-{threshold}:tranche:{tranche.pk}",
+                )
+                sent += 1
+    return sent
