@@ -114,6 +114,17 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(embedded.data_dir() / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE: dict = {}
+# Ambassadors: erase private notes past the retention period; remind of follow-ups due today.
+CELERY_BEAT_SCHEDULE["ambassadeurs-erase-expired-notes"] = {
+    "task": "ambassadeurs.tasks.erase_expired_notes",
+    "schedule": 60 * 60 * 6,
+}
+CELERY_BEAT_SCHEDULE["ambassadeurs-follow-up-reminders"] = {
+    "task": "ambassadeurs.tasks.follow_up_reminders_enqueue",
+    "schedule": 60 * 60,
+}
+# How long an ambassador's private notes are kept, counted from the conversation date.
+AMBASSADEURS_NOTES_RETENTION_MONTHS = env.int("AMBASSADEURS_NOTES_RETENTION_MONTHS", default=24)
 
 # --- Auth -----------------------------------------------------------------------------------------
 
