@@ -177,6 +177,10 @@ def seed_demo() -> dict[str, int]:
         course.approved_at = course.approved_at or timezone.now()
         course.save()
 
+    from ambassadeurs.demo import seed_ambassadeurs_demo
+
+    seed_ambassadeurs_demo()
+
     return {
         "users": len(users),
         "employers": len(employers),

@@ -3,6 +3,12 @@ from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
 
 from accounts.models import Employer, EmployerMembership, Employment, Sector, User
+from ambassadeurs.models import (
+    Ambassadorship,
+    Conversation,
+    ConversationRequest,
+    ConversationTopic,
+)
 from leerrekening.models import Course, Provider, ProviderMembership
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +22,10 @@ MODELS = [
     Provider,
     ProviderMembership,
     Course,
+    Ambassadorship,
+    ConversationRequest,
+    Conversation,
+    ConversationTopic,
 ]
 VOLATILE = {"password", "last_login", "date_joined", "created_at", "approved_at"}
 
