@@ -88,3 +88,31 @@ def amir(acme):
     )
     factories.EmploymentFactory(worker=worker, employer=acme, employee_number="000102")
     return worker
+
+
+@pytest.fixture
+def amir_at_acme(amir, acme):
+    """amir serves Acme as its learning ambassador."""
+    return factories.AmbassadorshipFactory(ambassador=amir, employer=acme)
+
+
+@pytest.fixture
+def berend(bouw):
+    """A second ambassador, a worker at Bouw BV who serves Bouw BV."""
+    worker = factories.UserFactory(
+        email="berend@example.nl", full_name="Berend Bouwambassadeur", is_ambassador=True
+    )
+    factories.EmploymentFactory(worker=worker, employer=bouw, employee_number="0099")
+    factories.AmbassadorshipFactory(ambassador=worker, employer=bouw)
+    return worker
+
+
+@pytest.fixture
+def anouk(acme):
+    """A second ambassador at Acme itself: a colleague of amir, who must still not see his logs."""
+    worker = factories.UserFactory(
+        email="anouk@example.nl", full_name="Anouk Ambassadeur", is_ambassador=True
+    )
+    factories.EmploymentFactory(worker=worker, employer=acme, employee_number="000103")
+    factories.AmbassadorshipFactory(ambassador=worker, employer=acme)
+    return worker
