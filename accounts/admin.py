@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_roster import RosterAdminMixin
 from accounts.admin_scoping import CoordinatorOnlyAdmin, EmployerScopedAdmin, is_coordinator
 from accounts.models import Employer, EmployerMembership, Employment, Sector, User
 
@@ -71,14 +72,16 @@ class EmployerAdmin(EmployerScopedAdmin):
 
 
 @admin.register(Employment)
-class EmploymentAdmin(EmployerScopedAdmin):
+class EmploymentAdmin(RosterAdminMixin, EmployerScopedAdmin):
     # Employer staff read their roster here; adding people goes through the roster import,
     # which matches by employee number and never lets an employer browse all users.
     list_display = ["employee_number", "worker_name", "employer", "start_date", "end_date"]
-    list_filter = ["employer"]
+    # Only employers in the (scoped) queryset: a plain filter would list every employer's name.
+    list_filter = [("employer", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["employee_number", "worker__full_name", "worker__email"]
     autocomplete_fields = ["worker"]
     list_select_related = ["worker", "employer"]
+    actions = ["end_employments"]
 
     @admin.display(description=_("werkende"), ordering="worker__full_name")
     def worker_name(self, obj: Employment) -> str:
