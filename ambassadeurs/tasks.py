@@ -58,6 +58,7 @@ def follow_up_reminders_enqueue() -> int:
             follow_up_on__lte=today,
             follow_up_reminded_on__isnull=True,
         )
+        .order_by()  # the model's ordering would defeat DISTINCT
         .values_list("ambassador_id", flat=True)
         .distinct()
     )

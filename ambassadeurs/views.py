@@ -43,7 +43,7 @@ def worker_home(request):
 @worker_required
 @never_cache
 def request_create(request):
-    employers = list(selectors.current_employers_of(worker=request.user))
+    employers = selectors.current_employers_of(worker=request.user)
     if not employers:
         return render(request, "ambassadeurs/request_create.html", {"no_workplace": True})
     form = RequestForm(request.POST or None, employers=employers)
