@@ -28,9 +28,6 @@ PHONE = {"width": 360, "height": 740}
 # axe-core impacts that fail a test; "moderate" and "minor" are reported by axe but not fatal.
 BLOCKING_IMPACTS = {"serious", "critical"}
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM, used by the test itself
-# (seeding, assertions), refuses to run beside one unless told that this is deliberate.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -83,6 +80,20 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "nl-NL", "timezone_id": "Europe/Amsterdam"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright():
+    # Playwright's sync API keeps an event loop in this thread from its first use until the end of
+    # the session; Django's ORM (test database setup, seeding, assertions, and any test that runs
+    # after the browser tests) refuses to run beside one unless told that this is deliberate.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(autouse=True)
