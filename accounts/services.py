@@ -192,6 +192,16 @@ def _read_roster(
     stream: BinaryIO, errors: list[RosterLineError], *, max_bytes: int, max_lines: int
 ) -> list[RosterLine]:
     reader = ExcelCsvReader(stream, max_bytes=max_bytes, max_lines=max_lines)
+    if reader.unreadable:
+        errors.append(
+            RosterLineError(
+                1,
+                "file",
+                "encoding",
+                _("We kunnen dit bestand niet lezen. Sla het in Excel op als 'CSV UTF-8'."),
+            )
+        )
+        return []
     if reader.header is None and not reader.too_large:
         errors.append(RosterLineError(1, "file", "missing_column", _("Het bestand is leeg.")))
         return []

@@ -48,6 +48,8 @@ class ExcelCsvReader:
         self.encoding = "utf-8"
         self.has_bom = False
         self.too_large: str | None = None
+        # Set when the header cannot be read as CSV at all (e.g. old Mac files with CR-only lines).
+        self.unreadable = False
         self._undecodable: set[int] = set()
         self.header: list[str] | None = None
         self.delimiter = ";"
@@ -103,7 +105,14 @@ class ExcelCsvReader:
         counts = {d: text.count(d) for d in DELIMITERS}
         best = max(DELIMITERS, key=lambda d: counts[d])
         self.delimiter = best if counts[best] else ";"
-        self.header = next(csv.reader([text], delimiter=self.delimiter), [])
+        if "\r" in text.rstrip("\r\n"):
+            # CR-only line endings ("CSV (Macintosh)"): the whole file arrived as one line.
+            self.unreadable = True
+            return
+        try:
+            self.header = next(csv.reader([text], delimiter=self.delimiter), [])
+        except csv.Error:
+            self.unreadable = True
 
     # --- records ----------------------------------------------------------------------------------
 

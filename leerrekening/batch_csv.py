@@ -237,6 +237,9 @@ def parse_deposit_csv(
     if reader.too_large:
         yield file_too_large_error(reader.too_large, max_bytes=max_bytes, max_lines=max_lines)
         return
+    if reader.unreadable:
+        yield encoding_error(1)
+        return
     if reader.header is None:
         yield LineError(
             1,

@@ -213,6 +213,11 @@ def test_blank_lines_and_trailing_separator_rows_are_skipped():
     assert [i.line_number for i in items] == [2, 5]
 
 
+def test_old_mac_line_endings_are_reported_not_crashed_on():
+    [error] = parse(b"personeelsnummer;bedrag\r1;5\r2;6\r")
+    assert (error.line_number, error.code) == (1, "encoding")
+
+
 def test_empty_file_is_reported():
     [error] = parse(b"")
     assert (error.line_number, error.code) == (1, "missing_column")
