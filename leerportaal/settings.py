@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from leerportaal import embedded
@@ -114,6 +115,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(embedded.data_dir() / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE: dict = {}
+# Ledger: expiry notices (90 and 14 days) and ending tranches, daily at 02:00; invariants hourly.
+CELERY_BEAT_SCHEDULE["leerrekening-expire-tranches"] = {
+    "task": "leerrekening.tasks.tranches_expire",
+    "schedule": crontab(hour=2, minute=0),
+}
+CELERY_BEAT_SCHEDULE["leerrekening-ledger-check"] = {
+    "task": "leerrekening.tasks.ledger_check_run",
+    "schedule": crontab(minute=17),
+}
 # Ambassadors: erase private notes past the retention period; remind of follow-ups due today.
 CELERY_BEAT_SCHEDULE["ambassadeurs-erase-expired-notes"] = {
     "task": "ambassadeurs.tasks.erase_expired_notes",

@@ -1,0 +1,150 @@
+"""Real concurrency: threads, each with its own PostgreSQL connection, hitting the same rows."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from leerrekening.models import LedgerAccount, Reservation, Transfer
+from leerrekening.services import ledger
+from tests import factories
+from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of, funded
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def run_concurrently(n: int, work) -> list:
+    """Start n threads at the same moment; return what each returned or raised."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@pytest.fixture
+def setup(acme, alice):
+    funder = factories.FunderFactory(employer=acme)
+    funded(funder, "700.00")
+    ledger.deposit_create(
+        funder=funder, worker=alice, amount=Decimal("700.00"), idempotency_key="d"
+    )
+    return funder, factories.ProviderFactory()
+
+
+def test_20_concurrent_reservations_of_100_on_700_let_exactly_7_through(setup, alice):
+    _, provider = setup
+    results = run_concurrently(
+        20,
+        lambda i: ledger.reservation_create(
+            worker=alice, provider=provider, amount=Decimal("100.00"), idempotency_key=f"res-{i}"
+        ),
+    )
+    outcome = Counter(type(r).__name__ for r in results)
+    assert outcome == {"Reservation": 7, "InsufficientFunds": 13}
+    account = ledger.account_for_worker(worker=alice)
+    assert balance_of(account) == Decimal("0.00")
+    assert Reservation.objects.filter(status="open").count() == 7
+    assert balance_of(ledger.reservations_account()) == Decimal("700.00")
+    assert_invariants_hold()
+
+
+def test_20_concurrent_requests_with_one_key_have_one_effect(setup, alice):
+    _, provider = setup
+    results = run_concurrently(
+        20,
+        lambda i: ledger.reservation_create(
+            worker=alice, provider=provider, amount=Decimal("100.00"), idempotency_key="same"
+        ),
+    )
+    assert all(isinstance(r, Reservation) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert balance_of(ledger.account_for_worker(worker=alice)) == Decimal("600.00")
+    assert Transfer.objects.filter(kind="reservation").count() == 1
+    assert_invariants_hold()
+
+
+def test_concurrent_post_and_void_of_one_reservation_settle_it_exactly_once(setup, alice):
+    _, provider = setup
+    reservation = ledger.reservation_create(
+        worker=alice, provider=provider, amount=Decimal("300.00"), idempotency_key="r"
+    )
+
+    def settle(i):
+        if i % 2:
+            return ledger.reservation_post(reservation=reservation, idempotency_key=f"post-{i}")
+        return ledger.reservation_void(reservation=reservation, idempotency_key=f"void-{i}")
+
+    results = run_concurrently(10, settle)
+    outcome = Counter(type(r).__name__ for r in results)
+    assert outcome == {"Reservation": 1, "ReservationAlreadySettled": 9}
+    assert Transfer.objects.filter(kind__in=["payment", "release"]).count() == 1
+    assert_invariants_hold()
+
+
+def test_crossing_transfers_between_the_same_accounts_finish_without_deadlock(db):
+    first = factories.FunderFactory()
+    second = factories.FunderFactory()
+    funded(first, "1000.00")
+    funded(second, "1000.00")
+    a = ledger.account_for_funder(funder=first)
+    b = ledger.account_for_funder(funder=second)
+
+    def shuttle(i):
+        debit, credit = (a, b) if i % 2 else (b, a)
+        for n in range(25):
+            ledger.transfer_create(
+                debit=debit,
+                credit=credit,
+                amount=Decimal("1.00"),
+                kind=Transfer.Kind.CORRECTION,
+                idempotency_key=f"x-{i}-{n}",
+            )
+        return "done"
+
+    results = run_concurrently(16, shuttle)
+    assert results == ["done"] * 16, [r for r in results if r != "done"]
+    assert Transfer.objects.filter(kind="correction").count() == 16 * 25
+    assert balance_of(a) + balance_of(b) == Decimal("2000.00")
+    assert balance_of(a) == balance_of(b) == Decimal("1000.00")  # 8 threads each way
+    assert_invariants_hold()
+
+
+def test_concurrent_deposit_chunks_from_one_funder_never_overspend_it(db):
+    funder = factories.FunderFactory()
+    funded(funder, "1000.00")
+    workers = [factories.UserFactory() for _ in range(40)]
+
+    def chunk(i):
+        lines = [
+            ledger.DepositLine(
+                worker_id=w.pk, amount=Decimal("50.00"), idempotency_key=f"c{i}-w{w.pk}"
+            )
+            for w in workers[i * 5 : i * 5 + 5]
+        ]
+        return ledger.deposits_create(funder=funder, lines=lines)
+
+    results = run_concurrently(8, chunk)  # 8 chunks of EUR 250 on EUR 1,000: 4 fit
+    outcome = Counter(type(r).__name__ for r in results)
+    assert outcome == {"DepositResult": 4, "InsufficientFunds": 4}
+    assert balance_of(ledger.account_for_funder(funder=funder)) == Decimal("0.00")
+    assert LedgerAccount.objects.filter(kind="worker", balance=Decimal("50.00")).count() == 20
+    assert connection.vendor == "postgresql"
+    assert_invariants_hold()
