@@ -29,7 +29,6 @@ PHONE = {"width": 360, "height": 740}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 
-
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
