@@ -172,6 +172,30 @@ def _lock_accounts(cursor, account_ids: Iterable[int]) -> dict[int, tuple[str, D
     return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
+def _lock_accounts_and_find(
+    cursor, account_ids: Iterable[int], key: str, request_hash: str
+) -> tuple[dict[int, tuple[str, Decimal]], int | None]:
+    """Lock the accounts (ascending id) and look up the key, in one round trip.
+
+    Two statements in one call: the second starts after the first holds the locks, so under READ
+    COMMITTED it sees a transfer that a concurrent call with the same key committed meanwhile.
+    """
+    ids = sorted(set(account_ids))
+    cursor.execute(
+        "SELECT 1 FROM leerrekening_ledgeraccount WHERE id = ANY(%s) ORDER BY id FOR UPDATE;"
+        " SELECT a.id, a.kind, a.balance, t.id, t.request_hash"
+        "   FROM leerrekening_ledgeraccount a"
+        "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %s"
+        "  WHERE a.id = ANY(%s)",
+        [ids, key, ids],
+    )
+    rows = cursor.fetchall()
+    existing = rows[0][3] if rows else None
+    if existing is not None and rows[0][4] != request_hash:
+        raise IdempotencyConflict(key)
+    return {row[0]: (row[1], row[2]) for row in rows}, existing
+
+
 def _existing_transfer(cursor, key: str, request_hash: str) -> int | None:
     """The id of the transfer already made with this key, or None; a different request conflicts."""
     cursor.execute(
@@ -275,8 +299,9 @@ def transfer_create(
         op="transfer", debit=debit.pk, credit=credit.pk, amount=amount, kind=kind, cause=cause
     )
     with connection.cursor() as cursor:
-        locked = _lock_accounts(cursor, [debit.pk, credit.pk])
-        existing = _existing_transfer(cursor, idempotency_key, request_hash)
+        locked, existing = _lock_accounts_and_find(
+            cursor, [debit.pk, credit.pk], idempotency_key, request_hash
+        )
         if existing is not None:
             return Transfer.objects.get(pk=existing)
         _check_funds(locked, debit.pk, amount)
@@ -515,8 +540,9 @@ def reservation_create(
         op="reserve", account=account.pk, payee=payee.pk, amount=amount, cause=cause
     )
     with connection.cursor() as cursor:
-        _lock_accounts(cursor, [account.pk, escrow.pk])
-        existing = _existing_transfer(cursor, idempotency_key, request_hash)
+        _, existing = _lock_accounts_and_find(
+            cursor, [account.pk, escrow.pk], idempotency_key, request_hash
+        )
         if existing is not None:
             return Reservation.objects.get(reserve_transfer_id=existing)
         tranches = _spendable_tranches(cursor, account.pk, timezone.localdate())
