@@ -3,6 +3,7 @@
 See ledger.py for the money model and catalogue.py for providers and courses.
 """
 
+from leerrekening.models.bookings import Booking, OneTimeCode
 from leerrekening.models.catalogue import Course, Provider, ProviderMembership
 from leerrekening.models.ledger import (
     Funder,
@@ -15,10 +16,12 @@ from leerrekening.models.ledger import (
 from leerrekening.models.notifications import Notification
 
 __all__ = [
+    "Booking",
     "Course",
     "Funder",
     "LedgerAccount",
     "Notification",
+    "OneTimeCode",
     "Provider",
     "ProviderMembership",
     "Reservation",
