@@ -5,6 +5,13 @@ See ledger.py for the money model and catalogue.py for providers and courses.
 
 from leerrekening.models.bookings import Booking, OneTimeCode
 from leerrekening.models.catalogue import Course, Provider, ProviderMembership
+from leerrekening.models.deposits import (
+    DepositBatch,
+    DepositBatchLine,
+    DepositScheme,
+    TakeoverBatch,
+    TakeoverLine,
+)
 from leerrekening.models.ledger import (
     Funder,
     LedgerAccount,
@@ -18,6 +25,9 @@ from leerrekening.models.notifications import Notification
 __all__ = [
     "Booking",
     "Course",
+    "DepositBatch",
+    "DepositBatchLine",
+    "DepositScheme",
     "Funder",
     "LedgerAccount",
     "Notification",
@@ -25,6 +35,8 @@ __all__ = [
     "Provider",
     "ProviderMembership",
     "Reservation",
+    "TakeoverBatch",
+    "TakeoverLine",
     "Tranche",
     "TrancheMovement",
     "Transfer",
