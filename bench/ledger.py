@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leerportaal.settings")
 
-from leerportaal import embedded  # noqa: E402
+from leerportaal import embedded
 
 embedded.ensure_environ()
 _url = urlsplit(os.environ["DATABASE_URL"])
@@ -65,7 +65,9 @@ def setup(n_accounts: int) -> list[int]:
     ids = []
     for i in range(n_accounts):
         funder = Funder.objects.create(name=f"Bench fund {i}", kind=Funder.Kind.SECTOR_FUND)
-        ledger.funding_record(funder=funder, amount=Decimal("1000000.00"), idempotency_key=f"seed-{i}")
+        ledger.funding_record(
+            funder=funder, amount=Decimal("1000000.00"), idempotency_key=f"seed-{i}"
+        )
         ids.append(ledger.account_for_funder(funder=funder).pk)
     with connection.cursor() as cur:  # the baseline's plain tables: no constraints, no triggers
         cur.execute("CREATE TABLE bench_account (id bigint PRIMARY KEY, balance numeric(14,2))")
@@ -74,7 +76,8 @@ def setup(n_accounts: int) -> list[int]:
             " amount numeric(14,2), created_at timestamptz)"
         )
         cur.execute(
-            "INSERT INTO bench_account SELECT g, 1000000 FROM generate_series(1, %s) g", [n_accounts]
+            "INSERT INTO bench_account SELECT g, 1000000 FROM generate_series(1, %s) g",
+            [n_accounts],
         )
     return ids
 
@@ -177,7 +180,8 @@ def main() -> None:
 
     from django.core.management import call_command
 
-    call_command("ledger_check", stdout=open(os.devnull, "w"))  # raises if the run broke the books
+    with open(os.devnull, "w") as devnull:
+        call_command("ledger_check", stdout=devnull)  # raises if the run broke the books
     figures["ledger_check"] = "ok"
     print(json.dumps(figures))
 

@@ -243,7 +243,9 @@ class Transfer(models.Model):
                 condition=~Q(debit_account=F("credit_account")),
                 name="transfer_accounts_differ",
             ),
-            models.UniqueConstraint(fields=["idempotency_key"], name="transfer_idempotency_key_once"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="transfer_idempotency_key_once"
+            ),
         ]
         # Every index is paid on each insert, the hot path: only those that reads need.
         indexes = [
