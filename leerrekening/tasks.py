@@ -35,3 +35,23 @@ def ledger_check_run() -> bool:
     for result in broken:
         logger.error("ledger_check: invariant broken: %s — %s", result.name, result.detail)
     return not broken
+
+
+@shared_task(acks_late=True)
+def one_time_code_email_send(user_id: int, code: str) -> None:
+    """E-mail a booking confirmation code (the database holds only its hash)."""
+    from django.core.mail import send_mail
+
+    from accounts.models import User
+
+    user = User.objects.get(pk=user_id)
+    send_mail(
+        subject="Leerportaal: je code om te bevestigen",
+        message=(
+            f"Je code is: {code}\n\nVul deze code in op Leerportaal om je boeking te bevestigen."
+            " De code werkt 10 minuten.\n\nHeb jij niets geboekt? Gebruik de code dan niet en"
+            " verander je wachtwoord."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )

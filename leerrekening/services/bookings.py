@@ -1,0 +1,412 @@
+"""Booking, cancelling, declaring the start and freezing: the worker's spending, step by step.
+
+Every money movement goes through services.ledger with a key derived from the booking
+(booking:<id>:reserve / :post / :void), so a double click or a retried request never moves money
+twice. Locks are taken in one order everywhere: the worker's user row, then the course row, then
+the ledger's own locks (accounts by id, tranches, reservation); so bookings cannot deadlock.
+
+The lessons of earlier schemes (DESIGN.md, "Spending"): only the worker books, after a fresh
+confirmation (services.confirmation); only approved providers and courses; caps per worker and
+per course; the provider only declares a start, never charges; every booking and payment is
+announced to the worker, who can freeze it ("dit was ik niet").
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from leerrekening.models import Booking, Course, LedgerAccount, Reservation
+from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
+from leerrekening.services import ledger
+from leerrekening.services.notifications import notification_create
+
+ZERO = Decimal("0.00")
+
+
+# --- Errors ---------------------------------------------------------------------------------------
+
+
+class BookingError(Exception):
+    code = "booking_error"
+
+
+class CourseNotBookable(BookingError):
+    """Not approved, provider not approved, or already started."""
+
+    code = "course_not_bookable"
+
+
+class CourseFull(BookingError):
+    code = "course_full"
+
+
+class CourseBookingCapReached(BookingError):
+    """Too many bookings for this course in the current period: a rush we slow down."""
+
+    code = "course_booking_cap"
+
+
+class TooManyPendingBookings(BookingError):
+    code = "too_many_pending"
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"at most {limit} bookings may wait for their start")
+
+
+class AlreadyBooked(BookingError):
+    code = "already_booked"
+
+
+class NotWorkRelated(BookingError):
+    code = "not_work_related"
+
+
+class InsufficientBudget(BookingError):
+    code = "insufficient_budget"
+
+    def __init__(self, *, available: Decimal, requested: Decimal):
+        self.available = available
+        self.requested = requested
+        super().__init__(f"€ {available} available, € {requested} requested")
+
+
+class RequestTokenReused(BookingError):
+    """The same form token was used for another course: a new booking needs a new form."""
+
+    code = "request_token_reused"
+
+
+class BookingNotCancellable(BookingError):
+    code = "not_cancellable"
+
+
+class BookingNotStartable(BookingError):
+    code = "not_startable"
+
+
+class StartTooEarly(BookingNotStartable):
+    code = "start_too_early"
+
+    def __init__(self, earliest: datetime.date):
+        self.earliest = earliest
+        super().__init__(f"a start can be declared from {earliest}")
+
+
+class NotProviderStaff(BookingError):
+    code = "not_provider_staff"
+
+
+class BookingNotFrozen(BookingError):
+    code = "not_frozen"
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def _money(value: Decimal) -> str:
+    return f"€ {value:.2f}".replace(".", ",")
+
+
+def _lock_worker(worker: User) -> None:
+    # The worker's row serialises their own bookings: the pending cap holds under a double submit.
+    User.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).get()
+
+
+def _lock_course(course: Course) -> Course:
+    return (
+        Course.objects.select_for_update(of=("self",)).select_related("provider").get(pk=course.pk)
+    )
+
+
+def _worker_balance(worker: User) -> Decimal:
+    balance = LedgerAccount.objects.filter(worker=worker).values_list("balance", flat=True).first()
+    return balance if balance is not None else ZERO
+
+
+def course_is_bookable(*, course: Course, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (
+        course.approved_at is not None
+        and course.provider.approved_at is not None
+        and course.start_date > today
+    )
+
+
+def start_declarable_from(*, course: Course) -> datetime.date:
+    """A provider may declare the start from a few days before the start date (settings): courses
+    often begin with an intake; a declaration long before the start would be payment before proof."""
+    return course.start_date - datetime.timedelta(days=settings.BOOKING_START_DECLARE_DAYS_EARLY)
+
+
+# --- Booking --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    worker: User,
+    course: Course,
+    work_related: bool,
+    pays_rest_self: bool,
+    request_token: str,
+) -> Booking:
+    """Book `course` for `worker` and reserve the price from their learning account.
+
+    Invariants: at most one active booking per worker and course; never more active bookings for a
+    course than its capacity; at most BOOKING_MAX_PENDING_PER_WORKER bookings waiting for their
+    start; the budget pays only when the worker says the course is about work and career, and at
+    most what is available: the rest only if the worker states they pay it themselves. The same
+    request token returns the booking made with it and moves no money again.
+
+    Raises NotWorkRelated, CourseNotBookable, CourseFull, CourseBookingCapReached,
+    TooManyPendingBookings, AlreadyBooked, InsufficientBudget, RequestTokenReused.
+    """
+    _lock_worker(worker)
+    existing = Booking.objects.filter(worker=worker, request_token=request_token).first()
+    if existing is not None:
+        if existing.course_id != course.pk:
+            raise RequestTokenReused(request_token)
+        return existing
+    if not work_related:
+        raise NotWorkRelated("only courses about work and career are paid from the budget")
+
+    course = _lock_course(course)
+    today = timezone.localdate()
+    if not course_is_bookable(course=course, today=today):
+        raise CourseNotBookable(course.pk)
+    if Booking.objects.filter(worker=worker, course=course, status__in=ACTIVE_STATUSES).exists():
+        raise AlreadyBooked(course.pk)
+    pending = Booking.objects.filter(worker=worker, status__in=PENDING_STATUSES).count()
+    if pending >= settings.BOOKING_MAX_PENDING_PER_WORKER:
+        raise TooManyPendingBookings(settings.BOOKING_MAX_PENDING_PER_WORKER)
+    taken = Booking.objects.filter(course=course, status__in=ACTIVE_STATUSES).count()
+    if taken >= course.capacity:
+        raise CourseFull(course.pk)
+    period_start = timezone.now() - datetime.timedelta(days=settings.BOOKING_PERIOD_DAYS)
+    recent = Booking.objects.filter(course=course, created_at__gte=period_start).count()
+    if recent >= settings.BOOKING_MAX_PER_COURSE_PER_PERIOD:
+        raise CourseBookingCapReached(course.pk)
+
+    available = _worker_balance(worker)
+    if available >= course.price:
+        budget_amount = course.price
+    elif pays_rest_self and available > 0:
+        budget_amount = available
+    else:
+        raise InsufficientBudget(available=available, requested=course.price)
+
+    booking = Booking.objects.create(
+        worker=worker,
+        course=course,
+        price=course.price,
+        budget_amount=budget_amount,
+        own_contribution=course.price - budget_amount,
+        work_related=True,
+        request_token=request_token,
+    )
+    try:
+        reservation = ledger.reservation_create(
+            worker=worker,
+            provider=course.provider,
+            amount=budget_amount,
+            idempotency_key=f"booking:{booking.pk}:reserve",
+            cause=f"booking:{booking.pk}",
+        )
+    except ledger.InsufficientFunds as exc:
+        # The balance changed between our read and the ledger's lock (an expiry, another tab).
+        raise InsufficientBudget(available=exc.available, requested=course.price) from exc
+    booking.reservation = reservation
+    booking.status = Booking.Status.RESERVED
+    booking.save(update_fields=["reservation", "status", "updated_at"])
+
+    own = (
+        f" Je betaalt zelf {_money(booking.own_contribution)} aan {course.provider.name}."
+        if booking.own_contribution
+        else ""
+    )
+    notification_create(
+        user_id=worker.pk,
+        kind="booking",
+        title=f"Je hebt {course.title} geboekt",
+        body=(
+            f"We hebben {_money(budget_amount)} van je leerrekening gereserveerd voor "
+            f"{course.title} bij {course.provider.name} (start {course.start_date:%d-%m-%Y}).{own}"
+            " Het geld gaat pas naar de opleider als de opleiding begint."
+        ),
+        dedupe_key=f"booking:{booking.pk}:created",
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_cancel(*, booking: Booking, by: User) -> Booking:
+    """The worker cancels before the start: the reservation goes back in full, into the tranches
+    it came from. Idempotent: cancelling a cancelled booking changes nothing.
+    Raises BookingNotCancellable (started, frozen, or on/after the start date)."""
+    booking = Booking.objects.select_for_update().select_related("course").get(pk=booking.pk)
+    if booking.worker_id != by.pk:
+        raise BookingNotCancellable("only the worker cancels their own booking")
+    if booking.status == Booking.Status.CANCELLED:
+        return booking
+    if booking.status != Booking.Status.RESERVED:
+        raise BookingNotCancellable(booking.status)
+    if timezone.localdate() >= booking.course.start_date:
+        raise BookingNotCancellable("the course has started")
+    if booking.reservation_id:
+        ledger.reservation_void(
+            reservation=booking.reservation, idempotency_key=f"booking:{booking.pk}:void"
+        )
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+    notification_create(
+        user_id=booking.worker_id,
+        kind="release",
+        title=f"Je boeking van {booking.course.title} is geannuleerd",
+        body=(
+            f"{_money(booking.budget_amount)} staat weer op je leerrekening. "
+            "Je kunt het opnieuw besteden."
+        ),
+        dedupe_key=f"booking:{booking.pk}:cancelled",
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_declare_start(*, booking: Booking, by: User) -> Booking:
+    """Provider staff declare that the worker started: the reservation is posted to the provider.
+
+    Only staff of the course's own provider; only a reserved booking; from
+    start_declarable_from(). A provider never creates a booking or a charge: this moves exactly
+    the amount the worker reserved, to the provider the worker chose. Idempotent per booking.
+    Raises NotProviderStaff, BookingNotStartable, StartTooEarly.
+    """
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("course__provider", "reservation")
+        .get(pk=booking.pk)
+    )
+    if not booking.course.provider.memberships.filter(user=by).exists():
+        raise NotProviderStaff(booking.pk)
+    if booking.status == Booking.Status.STARTED:
+        return booking
+    if booking.status != Booking.Status.RESERVED:
+        raise BookingNotStartable(booking.status)
+    earliest = start_declarable_from(course=booking.course)
+    if timezone.localdate() < earliest:
+        raise StartTooEarly(earliest)
+    if booking.reservation_id:
+        ledger.reservation_post(
+            reservation=booking.reservation, idempotency_key=f"booking:{booking.pk}:post"
+        )
+    booking.status = Booking.Status.STARTED
+    booking.started_at = timezone.now()
+    booking.started_declared_by = by
+    booking.save(update_fields=["status", "started_at", "started_declared_by", "updated_at"])
+    notification_create(
+        user_id=booking.worker_id,
+        kind="payment",
+        title=f"{booking.course.provider.name} is betaald voor {booking.course.title}",
+        body=(
+            f"{booking.course.provider.name} meldt dat je bent begonnen aan {booking.course.title}."
+            f" Daarom is {_money(booking.budget_amount)} van je leerrekening betaald aan de"
+            ' opleider. Klopt dit niet? Kies dan bij je boeking voor "Dit was ik niet".'
+        ),
+        dedupe_key=f"booking:{booking.pk}:paid",
+    )
+    return booking
+
+
+@transaction.atomic
+def booking_freeze(*, booking: Booking, by: User, reason: str = "") -> Booking:
+    """ "Dit was ik niet": the worker freezes a booking or its payment. An open reservation stays
+    held (it is not paid out, nor released) until a coordinator looks; every coordinator is told.
+    Idempotent. Only the worker of the booking can freeze it."""
+    booking = (
+        Booking.objects.select_for_update(of=("self",)).select_related("course").get(pk=booking.pk)
+    )
+    if booking.worker_id != by.pk:
+        raise BookingError("only the worker freezes their own booking")
+    if booking.status == Booking.Status.FROZEN:
+        return booking
+    booking.status_before_freeze = booking.status
+    booking.status = Booking.Status.FROZEN
+    booking.frozen_at = timezone.now()
+    booking.frozen_reason = reason[:2000]
+    booking.save(
+        update_fields=["status", "status_before_freeze", "frozen_at", "frozen_reason", "updated_at"]
+    )
+    for coordinator_id in User.objects.filter(is_coordinator=True, is_active=True).values_list(
+        "pk", flat=True
+    ):
+        notification_create(
+            user_id=coordinator_id,
+            kind="booking",
+            title=f'Boeking #{booking.pk} geblokkeerd: "dit was ik niet"',
+            body=(
+                f"Een werkende zegt dat boeking #{booking.pk} ({booking.course.title}) niet van"
+                " hem of haar is. Bekijk de lijst met geblokkeerde boekingen in Leerportaal."
+            ),
+            dedupe_key=f"booking:{booking.pk}:frozen:coordinator:{coordinator_id}",
+        )
+    return booking
+
+
+@transaction.atomic
+def frozen_booking_release(*, booking: Booking, by: User) -> Booking:
+    """A coordinator settles a frozen booking in the worker's favour: an open reservation goes back
+    to the worker in full, and the booking is cancelled. A payment already made stays a dispute
+    with the provider (a correction outside the portal); the booking then stays frozen.
+    Raises BookingNotFrozen, BookingNotCancellable."""
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("course", "reservation")
+        .get(pk=booking.pk)
+    )
+    if not by.is_coordinator:
+        raise BookingError("only coordinators settle frozen bookings")
+    if booking.status != Booking.Status.FROZEN:
+        raise BookingNotFrozen(booking.pk)
+    if booking.reservation_id and booking.reservation.status == Reservation.Status.POSTED:
+        raise BookingNotCancellable("already paid to the provider")
+    if booking.reservation_id and booking.reservation.status == Reservation.Status.OPEN:
+        ledger.reservation_void(
+            reservation=booking.reservation, idempotency_key=f"booking:{booking.pk}:void"
+        )
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.frozen_at = None
+    booking.save(update_fields=["status", "cancelled_at", "frozen_at", "updated_at"])
+    notification_create(
+        user_id=booking.worker_id,
+        kind="release",
+        title=f"Boeking van {booking.course.title} is teruggedraaid",
+        body=(
+            f"We hebben je melding bekeken. {_money(booking.budget_amount)} staat weer op je "
+            "leerrekening."
+        ),
+        dedupe_key=f"booking:{booking.pk}:released",
+    )
+    return booking
+
+
+@transaction.atomic
+def frozen_booking_restore(*, booking: Booking, by: User) -> Booking:
+    """A coordinator finds the booking was the worker's after all: back to its status before the
+    freeze (the reservation was held all along). Raises BookingNotFrozen."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if not by.is_coordinator:
+        raise BookingError("only coordinators settle frozen bookings")
+    if booking.status != Booking.Status.FROZEN:
+        raise BookingNotFrozen(booking.pk)
+    booking.status = booking.status_before_freeze or Booking.Status.RESERVED
+    booking.frozen_at = None
+    booking.save(update_fields=["status", "frozen_at", "updated_at"])
+    return booking
