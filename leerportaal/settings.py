@@ -124,6 +124,17 @@ CELERY_BEAT_SCHEDULE["leerrekening-ledger-check"] = {
     "task": "leerrekening.tasks.ledger_check_run",
     "schedule": crontab(minute=17),
 }
+# Deposits: scheme rules (CAO regelingen) daily at 01:00; every minute, batches confirmed while
+# Redis was down (or whose message was lost) are sent again once untouched for this long.
+DEPOSIT_BATCH_STALE_SECONDS = env.int("DEPOSIT_BATCH_STALE_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["leerrekening-deposit-schemes"] = {
+    "task": "leerrekening.tasks.deposit_schemes_run",
+    "schedule": crontab(hour=1, minute=0),
+}
+CELERY_BEAT_SCHEDULE["leerrekening-deposit-batches-sweep"] = {
+    "task": "leerrekening.tasks.deposit_batches_sweep",
+    "schedule": 60,
+}
 # Ambassadors: erase private notes past the retention period; remind of follow-ups due today.
 CELERY_BEAT_SCHEDULE["ambassadeurs-erase-expired-notes"] = {
     "task": "ambassadeurs.tasks.erase_expired_notes",

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scoping import is_coordinator
-from leerrekening.models import Funder, LedgerAccount, Reservation, Tranche, Transfer
+from leerrekening.models import LedgerAccount, Reservation, Tranche, Transfer
 from leerrekening.services import ledger
 
 
@@ -106,22 +106,5 @@ class ReservationAdmin(ReadOnlyLedgerAdmin):
     show_full_result_count = False
 
 
-@admin.register(Funder)
-class FunderAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "employer", "sector"]
-    list_filter = ["kind"]
-
-    def has_module_permission(self, request) -> bool:
-        return is_coordinator(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_coordinator(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return is_coordinator(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return is_coordinator(request.user)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+# Funders, deposits, batches, scheme rules and takeovers: scoped per employer, see that module.
+from leerrekening import admin_deposits  # noqa: E402, F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,52 @@ def tranches_expire() -> dict:
 
     report = expire_tranches()
     return {"expired": report.expired, "returned": str(report.returned), "notices": report.notices}
+
+
+# --- Deposits and takeovers: each takes an id; re-running it applies nothing twice. -------------
+
+# A database that is briefly unreachable is worth retrying; anything else is a bug to see in logs.
+_DB_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "max_retries": 10}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+def deposit_batch_apply(batch_id: int) -> dict:
+    """Apply a confirmed deposit batch (upload, single deposit or scheme period)."""
+    from leerrekening.services.deposits import deposit_batch_apply as apply
+
+    outcome = apply(batch_id=batch_id)
+    return {"status": outcome.status, "lines": outcome.lines, "chunks": outcome.chunks}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+def takeover_apply(batch_id: int) -> str:
+    """Apply a takeover: move its employments from one employer to the other."""
+    from leerrekening.services.job_changes import takeover_apply as apply
+
+    return apply(batch_id=batch_id)
+
+
+@shared_task(acks_late=True)
+def deposit_schemes_run() -> int:
+    """Daily (beat): make and enqueue each active scheme's batch for its current period."""
+    from leerrekening.services.schemes import schemes_run_due
+
+    return len(schemes_run_due())
+
+
+@shared_task(acks_late=True)
+def deposit_batches_sweep() -> dict:
+    """Every minute (beat): send again pending batches and takeovers nobody is working on
+    (confirmed while Redis was down, or their message was lost)."""
+    import datetime
+
+    from django.conf import settings
+
+    from leerrekening.services.deposits import deposit_batches_sweep as sweep
+    from leerrekening.services.job_changes import takeovers_sweep
+
+    stale = datetime.timedelta(seconds=settings.DEPOSIT_BATCH_STALE_SECONDS)
+    return {"batches": sweep(stale_after=stale), "takeovers": takeovers_sweep(stale_after=stale)}
 
 
 @shared_task(acks_late=True)

@@ -1,0 +1,219 @@
+"""Job changes (overstap) and takeovers (overname): employments move, learning accounts stay.
+
+Invariant: a job change touches employments only. The worker's learning account, its balance and
+every tranche (funder, source, end date) are untouched: they belong to the person. Scheme deposits
+follow the employment (see services/schemes.py): the old employer's stop, the new one's begin.
+
+A takeover moves many employments from employer A to employer B as one Celery batch: the lines
+are stored first, then applied in chunks; each line's outcome commits with its employment change
+and the batch's progress, so a re-run or a redelivery after a crash moves nobody twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterator
+from typing import TextIO
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts.models import Employer, Employment, User
+from accounts.services import EmploymentError, employment_end, employment_start
+from leerportaal.excel_csv import write_excel_csv
+from leerrekening.models import TakeoverBatch, TakeoverLine
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 200
+
+
+class TakeoverError(Exception):
+    """A takeover the rules refuse; the message is for the user."""
+
+
+@transaction.atomic
+def job_change(
+    *,
+    employment: Employment,
+    to_employer: Employer,
+    employee_number: str,
+    start_date: datetime.date,
+) -> Employment:
+    """The worker leaves `employment` the day before start_date and starts at to_employer on
+    start_date. Only employments change. Raises accounts.services.EmploymentError (nothing is
+    changed then: both steps are one transaction)."""
+    last_day = start_date - datetime.timedelta(days=1)
+    if employment.end_date is None or employment.end_date > last_day:
+        employment_end(employment=employment, end_date=last_day)
+    return employment_start(
+        worker=employment.worker,
+        employer=to_employer,
+        employee_number=employee_number,
+        start_date=start_date,
+    )
+
+
+def employments_for_takeover(*, employer: Employer, transfer_date: datetime.date):
+    """Employments of `employer` that run into transfer_date and started before it."""
+    return Employment.objects.filter(employer=employer, start_date__lt=transfer_date).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=transfer_date)
+    )
+
+
+@transaction.atomic
+def takeover_create(
+    *,
+    from_employer: Employer,
+    to_employer: Employer,
+    transfer_date: datetime.date,
+    by: User | None,
+    employment_ids: list[int] | None = None,
+) -> TakeoverBatch:
+    """Store a takeover of every (or the chosen) employment of from_employer running on
+    transfer_date, keeping each employee number, and hand it to Celery after commit."""
+    if from_employer.pk == to_employer.pk:
+        raise TakeoverError(_("Kies twee verschillende werkgevers."))
+    employments = employments_for_takeover(employer=from_employer, transfer_date=transfer_date)
+    if employment_ids is not None:
+        employments = employments.filter(pk__in=employment_ids)
+    rows = list(employments.order_by("employee_number", "pk").values_list("pk", "employee_number"))
+    if not rows:
+        raise TakeoverError(
+            _("%(employer)s heeft op %(date)s geen werknemers in dienst om over te zetten.")
+            % {"employer": from_employer.name, "date": date_format(transfer_date, "d-m-Y")}
+        )
+    now = timezone.now()
+    batch = TakeoverBatch.objects.create(
+        from_employer=from_employer,
+        to_employer=to_employer,
+        transfer_date=transfer_date,
+        status=TakeoverBatch.Status.CONFIRMED,
+        line_count=len(rows),
+        created_by=by,
+        touched_at=now,
+    )
+    TakeoverLine.objects.bulk_create(
+        [
+            TakeoverLine(batch=batch, line_number=n, from_employment_id=pk, employee_number=number)
+            for n, (pk, number) in enumerate(rows, 1)
+        ],
+        batch_size=1000,
+    )
+    takeover_enqueue_on_commit(batch.pk)
+    return batch
+
+
+def takeover_enqueue(batch_id: int) -> bool:
+    from leerrekening.tasks import takeover_apply as task
+
+    try:
+        task.apply_async(args=[batch_id], retry=False)
+    except Exception:  # broker down: the batch is stored; the sweeper sends it later
+        logger.warning("takeover %s stored as pending; broker unreachable", batch_id, exc_info=True)
+        return False
+    return True
+
+
+def takeover_enqueue_on_commit(batch_id: int) -> None:
+    transaction.on_commit(lambda: takeover_enqueue(batch_id))
+
+
+def _apply_next_chunk(batch_id: int, chunk_size: int) -> str:
+    with transaction.atomic():
+        batch = (
+            TakeoverBatch.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("to_employer")
+            .filter(pk=batch_id)
+            .first()
+        )
+        if batch is None:
+            return "busy" if TakeoverBatch.objects.filter(pk=batch_id).exists() else "idle"
+        if batch.status not in TakeoverBatch.PENDING:
+            return "idle"
+        lines = list(
+            TakeoverLine.objects.filter(batch=batch, line_number__gt=batch.last_line)
+            .select_related("from_employment__worker")
+            .order_by("line_number")[:chunk_size]
+        )
+        now = timezone.now()
+        if not lines:
+            batch.status = TakeoverBatch.Status.DONE
+            batch.finished_at = now
+            batch.touched_at = now
+            batch.save(update_fields=["status", "finished_at", "touched_at"])
+            return "done"
+        for line in lines:
+            if line.outcome != TakeoverLine.Outcome.PENDING:  # applied by an earlier run
+                continue
+            try:
+                new = job_change(
+                    employment=line.from_employment,
+                    to_employer=batch.to_employer,
+                    employee_number=line.employee_number,
+                    start_date=batch.transfer_date,
+                )
+            except EmploymentError as error:
+                line.outcome = TakeoverLine.Outcome.SKIPPED
+                line.message = str(error)[:300]
+                batch.skipped += 1
+            else:
+                line.outcome = TakeoverLine.Outcome.MOVED
+                line.new_employment = new
+                batch.moved += 1
+            line.save(update_fields=["outcome", "message", "new_employment"])
+        batch.last_line = lines[-1].line_number
+        batch.lines_done += len(lines)
+        batch.status = TakeoverBatch.Status.RUNNING
+        batch.touched_at = now
+        batch.save(
+            update_fields=["last_line", "lines_done", "moved", "skipped", "status", "touched_at"]
+        )
+        return "more"
+
+
+def takeover_apply(*, batch_id: int, chunk_size: int = CHUNK_SIZE) -> str:
+    """Apply a takeover until done; safe to repeat and to run concurrently (see module doc)."""
+    while True:
+        state = _apply_next_chunk(batch_id, chunk_size)
+        if state != "more":
+            return state
+
+
+def takeovers_sweep(*, stale_after: datetime.timedelta) -> list[int]:
+    cutoff = timezone.now() - stale_after
+    ids = list(
+        TakeoverBatch.objects.filter(status__in=TakeoverBatch.PENDING, touched_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    sent = [batch_id for batch_id in ids if takeover_enqueue(batch_id)]
+    TakeoverBatch.objects.filter(pk__in=sent, touched_at__lt=cutoff).update(
+        touched_at=timezone.now()
+    )
+    return sent
+
+
+def write_takeover_report(*, batch: TakeoverBatch, out: TextIO) -> None:
+    write_excel_csv(_takeover_rows(batch), out)
+
+
+def _takeover_rows(batch: TakeoverBatch) -> Iterator[list]:
+    yield [_("regel"), _("personeelsnummer"), _("naam"), _("uitkomst"), _("toelichting")]
+    lines = (
+        TakeoverLine.objects.filter(batch=batch)
+        .select_related("from_employment__worker")
+        .order_by("line_number")
+    )
+    for line in lines.iterator(chunk_size=1000):
+        yield [
+            line.line_number,
+            line.employee_number,
+            line.from_employment.worker.full_name,
+            line.get_outcome_display(),
+            line.message,
+        ]

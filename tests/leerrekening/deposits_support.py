@@ -1,0 +1,50 @@
+"""Helpers for deposit tests: a funded employer with a roster, CSV files, batches applied in-process."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from decimal import Decimal
+
+from accounts.models import Employment
+from leerrekening.services import deposits, ledger
+from tests import factories
+
+TODAY = datetime.date(2026, 3, 2)
+
+
+def roster(employer, count: int, *, start=datetime.date(2020, 1, 1)) -> list[Employment]:
+    """`count` employees of `employer` with employee numbers 000001..."""
+    workers = factories.UserFactory.create_batch(count)
+    return Employment.objects.bulk_create(
+        [
+            Employment(worker=w, employer=employer, employee_number=f"{i:06d}", start_date=start)
+            for i, w in enumerate(workers, 1)
+        ]
+    )
+
+
+def funded_funder(employer, amount: str = "100000.00"):
+    funder = factories.FunderFactory(employer=employer)
+    ledger.funding_record(
+        funder=funder, amount=Decimal(amount), idempotency_key=f"fund:{funder.pk}:{amount}"
+    )
+    return funder
+
+
+def csv_file(lines: list[str], *, header: str = "personeelsnummer;bedrag", crlf: bool = False):
+    eol = "\r\n" if crlf else "\n"
+    return io.BytesIO((eol.join([header, *lines]) + eol).encode("utf-8-sig"))
+
+
+def upload(funder, employer, lines, *, by=None, deposit_date=TODAY, **kwargs):
+    return deposits.deposit_batch_upload(
+        funder=funder,
+        employer=employer,
+        stream=csv_file(lines, **kwargs),
+        file_name="stortingen.csv",
+        deposit_date=deposit_date,
+        ends_on=deposits.ends_on_for(deposit_date=deposit_date, valid_years=5),
+        at_end="return",
+        by=by,
+    )
