@@ -76,3 +76,18 @@ def other_course(db):
         title="Geheime cursus voor de buren",
         price=Decimal("333.00"),
     )
+
+
+@pytest.fixture
+def olaf_course_booking(olaf, alice, acme):
+    """alice (with EUR 1,000) booked a EUR 450 course of olaf's provider: (booking, olaf)."""
+    from leerrekening.services.bookings import booking_create
+
+    fund(alice, "1000.00", funder=factories.FunderFactory(employer=acme))
+    course = factories.CourseFactory(
+        provider=olaf.provider_memberships.get().provider, price=Decimal("450.00")
+    )
+    booking = booking_create(
+        worker=alice, course=course, work_related=True, pays_rest_self=False, request_token="o"
+    )
+    return booking, olaf
