@@ -212,3 +212,49 @@ class Employment(models.Model):
 
     def is_active_on(self, day) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class ApiKey(models.Model):
+    """An organisation's key for the REST API (payroll systems, providers).
+
+    Only a hash is stored; the key itself is shown once, at creation. A key belongs to exactly
+    one organisation (an employer or a training provider) and acts for it, never for a person.
+    """
+
+    name = models.CharField(_("naam"), max_length=100, help_text=_("Bijv. 'Salarissysteem'."))
+    employer = models.ForeignKey(
+        Employer, null=True, blank=True, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    provider = models.ForeignKey(
+        "leerrekening.Provider",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+    )
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API-sleutel")
+        verbose_name_plural = _("API-sleutels")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(employer__isnull=False, provider__isnull=True)
+                | Q(employer__isnull=True, provider__isnull=False),
+                name="api_key_one_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def organisation(self):
+        return self.employer or self.provider

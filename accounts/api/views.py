@@ -1,0 +1,80 @@
+"""Employer API (organisation API key): the roster of employments."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import Employment, User
+from leerportaal.api.errors import ApiError
+from leerportaal.api.permissions import IsEmployerKey
+
+
+class EmploymentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    employee_number = serializers.CharField()
+    email = serializers.EmailField(source="worker.email")
+    full_name = serializers.CharField(source="worker.full_name")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+
+
+class EmploymentsApi(APIView):
+    """The employer's own roster. Never anything about a worker's account or bookings."""
+
+    permission_classes = [IsEmployerKey]
+
+    class EmploymentInput(serializers.Serializer):
+        email = serializers.EmailField()
+        full_name = serializers.CharField(max_length=200)
+        employee_number = serializers.RegexField(r"^[0-9A-Za-z-]{1,50}$")
+        start_date = serializers.DateField()
+        end_date = serializers.DateField(required=False, allow_null=True)
+
+        def validate(self, attrs):
+            if attrs.get("end_date") and attrs["end_date"] < attrs["start_date"]:
+                raise serializers.ValidationError({"end_date": ["Ends before it starts."]})
+            return attrs
+
+    @extend_schema(operation_id="employer_employments", responses=EmploymentOutput(many=True))
+    def get(self, request):
+        qs = (
+            Employment.objects.filter(employer=request.user.employer)
+            .select_related("worker")
+            .order_by("employee_number", "id")
+        )
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(EmploymentOutput(page, many=True).data)
+
+    @extend_schema(
+        operation_id="employer_employment_create",
+        request=EmploymentInput,
+        responses={201: EmploymentOutput},
+    )
+    @transaction.atomic
+    def post(self, request):
+        data = self.EmploymentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = User.objects.filter(email__iexact=values["email"]).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=values["email"], password=None, full_name=values["full_name"]
+            )
+        try:
+            employment = services.employment_start(
+                worker=user,
+                employer=request.user.employer,
+                employee_number=values["employee_number"],
+                start_date=values["start_date"],
+                end_date=values.get("end_date"),
+            )
+        except services.EmploymentError as exc:
+            raise ApiError(code="employment_overlap", message=str(exc), status_code=409) from exc
+        return Response(EmploymentOutput(employment).data, status=status.HTTP_201_CREATED)

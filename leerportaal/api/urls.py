@@ -1,0 +1,22 @@
+"""The REST API, versioned under /api/v1/; schema at /api/schema/, docs at /api/docs/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+import leerportaal.api.schema  # noqa: F401  (registers the API-key security scheme)
+from leerrekening.api import views as ledger_api
+
+v1 = [
+    path("me/account/", ledger_api.MeAccountApi.as_view(), name="me-account"),
+    path("me/transfers/", ledger_api.MeTransfersApi.as_view(), name="me-transfers"),
+    path("", include("ambassadeurs.api.urls")),
+    path("", include("accounts.api.urls")),
+]
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/", include((v1, "v1"))),
+]
