@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "pgtrigger",
     "leerportaal",
     "accounts",
@@ -127,6 +128,8 @@ CELERY_BEAT_SCHEDULE["leerrekening-ledger-check"] = {
 # Deposits: scheme rules (CAO regelingen) daily at 01:00; every minute, batches confirmed while
 # Redis was down (or whose message was lost) are sent again once untouched for this long.
 DEPOSIT_BATCH_STALE_SECONDS = env.int("DEPOSIT_BATCH_STALE_SECONDS", default=120)
+# Lines per transaction when a batch is applied: the funder's row is locked and updated once each.
+DEPOSIT_BATCH_CHUNK_SIZE = env.int("DEPOSIT_BATCH_CHUNK_SIZE", default=5000)
 CELERY_BEAT_SCHEDULE["leerrekening-deposit-schemes"] = {
     "task": "leerrekening.tasks.deposit_schemes_run",
     "schedule": crontab(hour=1, minute=0),
@@ -206,11 +209,27 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Leerportaal <noreply@lee
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "leerportaal.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "leerportaal.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Leerportaal API", "VERSION": "1"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leerportaal API",
+    "DESCRIPTION": "The learning-account portal's API. Calls that move money need an "
+    "Idempotency-Key header. Errors are JSON with a stable `code`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed sidecar package: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "EXTENSIONS_INFO": {},
+}
 
 # --- Production hardening (check --deploy is clean with DEBUG=False) ------------------------------
 
