@@ -1,0 +1,456 @@
+"""Portal figures: dashboard latency for a worker with a long history in a large ledger, and
+bookings per second through the web layer (gunicorn over HTTP) with many concurrent clients.
+
+Runs on a scratch database `<name>_portalbench` on the configured server (embedded by default),
+which it recreates:
+
+- background: `--background` transfers (default 1,000,000) made with INSERT ... SELECT
+  generate_series, as valid ledger rows: half fundings (external -> funders), half deposits into
+  background workers, each with its tranche and tranche movement, so ledger_check holds;
+- the measured worker: `--history` transfers (default 10,000) made through the ledger service
+  (deposits, then reservations and their voids);
+- dashboard: `--dashboard-requests` GETs of /mijn-leerrekening/ through Django's full handler
+  (middleware, session, templates) in this process, after a warm-up; p50/p95;
+- bookings: gunicorn (gthread) serving the portal; `--clients` threads, each with its own keep-alive
+  HTTP connection and its own signed-in workers, POST the booking form for `--seconds`.
+  The fresh confirmation is the e-mailed one-time code (HMAC-checked, single use); the codes
+  are issued in the setup, as if the e-mails had arrived. The password route costs one PBKDF2
+  hash per booking; its CPU time is printed separately.
+- afterwards ledger_check must be clean, and every booking must have exactly its reservation.
+
+Usage: .venv/bin/python bench/portal.py [--background 1000000] [--clients 32] [--seconds 10]
+The last line printed is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leerportaal.settings")
+
+from leerportaal import embedded  # noqa: E402
+
+embedded.ensure_environ()
+_url = urlsplit(os.environ["DATABASE_URL"])
+BENCH_DB = _url.path.lstrip("/") + "_portalbench"
+os.environ["DATABASE_URL"] = urlunsplit(_url._replace(path="/" + BENCH_DB))
+# Bench settings, for this process and the gunicorn it starts: production-like, plain http.
+BENCH_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "portal-bench-" + "x" * 50,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "SESSION_COOKIE_SECURE": "false",
+    "CSRF_COOKIE_SECURE": "false",
+    "CONN_MAX_AGE": "600",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "CELERY_TASK_ALWAYS_EAGER": "true",
+    "BOOKING_MAX_PER_COURSE_PER_PERIOD": "1000000",
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(BENCH_ENV)
+
+import django  # noqa: E402
+import psycopg2  # noqa: E402
+
+PORT = 8765
+CODE = "424242"
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def recreate_database() -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    conn = psycopg2.connect(
+        host=db["HOST"] or None, port=db["PORT"] or None, user=db["USER"],
+        password=db["PASSWORD"] or None, dbname="postgres",
+    )  # fmt: skip
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    conn.close()
+
+
+def build_background(n: int) -> None:
+    """n valid ledger transfers by set-based SQL: n/2 fundings, n/2 deposits with tranches."""
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from leerrekening.models import Funder
+    from leerrekening.services import ledger
+
+    funders = [
+        Funder.objects.create(name=f"Achtergrondfonds {i}", kind=Funder.Kind.SECTOR_FUND)
+        for i in range(100)
+    ]
+    funder_accounts = [ledger.account_for_funder(funder=f).pk for f in funders]
+    external = ledger.external_account().pk
+    n_workers = 5000
+    User.objects.bulk_create(
+        [
+            User(email=f"achtergrond{i}@bench.nl", full_name=f"Achtergrond {i}", password="!")
+            for i in range(n_workers)
+        ],
+        batch_size=5000,
+    )
+    worker_ids = list(User.objects.filter(email__endswith="@bench.nl").values_list("pk", flat=True))
+    ledger.accounts_for_workers(worker_ids=worker_ids)
+    fundings, deposits = n - n // 2, n // 2
+    with transaction.atomic(), connection.cursor() as cur:
+        # Fundings: external -> one of 100 funders, EUR 10 each, spread over two years.
+        cur.execute(
+            "INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,"
+            " idempotency_key, request_hash, cause, created_at)"
+            " SELECT %s, (%s::bigint[])[1 + g %% 100], 10.00, 'funding', 'bg-fund-' || g, 'bench',"
+            " '', now() - (g %% 730) * interval '1 day' FROM generate_series(1, %s) g",
+            [external, funder_accounts, fundings],
+        )
+        # Deposits: funder -> background worker, EUR 1 each (the funders hold EUR 10 per funding).
+        cur.execute(
+            "CREATE TEMP TABLE bg_workers AS SELECT row_number() OVER (ORDER BY id) AS n, id"
+            " FROM leerrekening_ledgeraccount WHERE kind = 'worker'"
+        )
+        cur.execute(
+            "INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,"
+            " idempotency_key, request_hash, cause, created_at)"
+            " SELECT (%s::bigint[])[1 + g %% 100], w.id, 1.00, 'deposit', 'bg-dep-' || g, 'bench',"
+            " '', now() - (g %% 730) * interval '1 day'"
+            " FROM generate_series(1, %s) g JOIN bg_workers w ON w.n = 1 + g %% %s",
+            [funder_accounts, deposits, n_workers],
+        )
+        cur.execute(
+            "INSERT INTO leerrekening_tranche (account_id, funder_id, source, deposit_id, amount,"
+            " remaining, ends_on, at_end, created_at)"
+            " SELECT t.credit_account_id, a.funder_id, 'sector', t.id, t.amount, 0, NULL, 'keep',"
+            " t.created_at FROM leerrekening_transfer t"
+            " JOIN leerrekening_ledgeraccount a ON a.id = t.debit_account_id"
+            " WHERE t.kind = 'deposit' AND t.idempotency_key LIKE 'bg-dep-%%'"
+        )
+        cur.execute(
+            "INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount)"
+            " SELECT deposit_id, id, amount FROM leerrekening_tranche"
+        )
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE")
+
+
+def build_measured_worker(history: int):
+    """A worker with `history` transfers through the ledger service: deposits, reservations, voids."""
+    from accounts.models import User
+    from leerrekening.models import Funder
+    from leerrekening.services import ledger
+    from tests.factories import TEST_PASSWORD
+
+    funder = Funder.objects.create(name="Sectorfonds Bench", kind=Funder.Kind.SECTOR_FUND)
+    ledger.funding_record(funder=funder, amount=Decimal("100000000"), idempotency_key="bench-f")
+    worker = User.objects.create_user(
+        email="gemeten@bench.nl", password=TEST_PASSWORD, full_name="Gemeten Werkende"
+    )
+    provider = build_catalogue(courses=1)[0].provider
+    deposits = history // 5
+    lines = [
+        ledger.DepositLine(
+            worker_id=worker.pk, amount=Decimal("100.00"), idempotency_key=f"bench-d{i}"
+        )
+        for i in range(deposits)
+    ]
+    ledger.deposits_create(funder=funder, lines=lines)
+    for i in range((history - deposits) // 2):
+        reservation = ledger.reservation_create(
+            worker=worker, provider=provider, amount=Decimal("25.00"), idempotency_key=f"br{i}"
+        )
+        ledger.reservation_void(reservation=reservation, idempotency_key=f"bv{i}")
+    return worker, funder
+
+
+def build_catalogue(courses: int):
+    import datetime
+
+    from django.utils import timezone
+
+    from leerrekening.models import Course, Provider
+
+    provider, _ = Provider.objects.get_or_create(
+        kvk_number="99887766",
+        defaults={"name": "Bench Opleider", "quality_mark": "NRTO", "approved_at": timezone.now()},
+    )
+    start = timezone.localdate() + datetime.timedelta(days=60)
+    existing = Course.objects.filter(provider=provider).count()
+    Course.objects.bulk_create(
+        [
+            Course(
+                provider=provider, title=f"Bench cursus {i}", description="Lassen en meer.",
+                price=Decimal("100.00"), format="online", duration_hours=8, start_date=start,
+                capacity=100000, approved_at=timezone.now(),
+            )
+            for i in range(existing, existing + courses)
+        ]
+    )  # fmt: skip
+    return list(Course.objects.filter(provider=provider).order_by("id"))
+
+
+def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
+    """`count` workers with EUR 1,000 each, a signed-in session, and e-mailed codes ready."""
+    import datetime
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from accounts.models import User
+    from leerrekening.models import OneTimeCode
+    from leerrekening.services import ledger
+    from leerrekening.services.confirmation import _code_hash
+
+    User.objects.bulk_create(
+        [
+            User(email=f"boeker{i}@bench.nl", full_name=f"Boeker {i}", password="!")
+            for i in range(count)
+        ]
+    )
+    workers = list(User.objects.filter(email__startswith="boeker").order_by("pk"))
+    ledger.deposits_create(
+        funder=funder,
+        lines=[
+            ledger.DepositLine(worker_id=w.pk, amount=Decimal("1000"), idempotency_key=f"bb{w.pk}")
+            for w in workers
+        ],
+    )
+    expires = timezone.now() + datetime.timedelta(hours=2)
+    # Three codes per worker (one per booking; each works once), as if three e-mails arrived.
+    OneTimeCode.objects.bulk_create(
+        [
+            OneTimeCode(
+                user=w, purpose="booking", code_hash=_code_hash(user_id=w.pk, code=CODE),
+                expires_at=expires,
+            )
+            for w in workers
+            for _ in range(3)
+        ]
+    )  # fmt: skip
+    sessions = []
+    for w in workers:
+        store = SessionStore()
+        store[SESSION_KEY] = str(w.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = w.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    return sessions
+
+
+def measure_dashboard(worker, requests: int) -> tuple[float, float]:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(worker)
+    for _ in range(20):
+        assert client.get("/mijn-leerrekening/").status_code == 200
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get("/mijn-leerrekening/")
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    return percentile(timings, 50), percentile(timings, 95)
+
+
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 1)
+
+
+def start_gunicorn(workers: int, threads: int) -> subprocess.Popen:
+    env = {**os.environ, **BENCH_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]}
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"), "leerportaal.wsgi:application",
+            "--bind", f"127.0.0.1:{PORT}", "--worker-class", "gthread",
+            "--workers", str(workers), "--threads", str(threads),
+            "--log-level", "warning", "--backlog", "512",
+        ],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            conn.request("GET", "/inloggen/")
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start")
+
+
+def client_loop(sessions, courses, stop_at, results, lock):
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    csrf = secrets.token_hex(16)  # 32 characters: Django accepts it unmasked in the form
+    ok = failed = 0
+    timings = []
+    for session in sessions:
+        for course_id in courses:
+            if time.time() >= stop_at:
+                break
+            body = urlencode({
+                "csrfmiddlewaretoken": csrf, "request_token": uuid.uuid4().hex,
+                "work_related": "yes", "confirm_with": "code", "code": CODE,
+            })  # fmt: skip
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"sessionid={session}; csrftoken={csrf}",
+            }
+            started = time.perf_counter()
+            conn.request("POST", f"/opleidingen/{course_id}/boeken/", body, headers)
+            response = conn.getresponse()
+            response.read()
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status == 302:
+                ok += 1
+            else:
+                failed += 1
+    conn.close()
+    with lock:
+        results["ok"] += ok
+        results["failed"] += failed
+        results["timings"] += timings
+
+
+def measure_bookings(sessions, course_ids, clients: int, seconds: float):
+    per_client = [sessions[i::clients] for i in range(clients)]
+    results = {"ok": 0, "failed": 0, "timings": []}
+    lock = threading.Lock()
+    started = time.time()
+    stop_at = started + seconds
+    threads = []
+    for i in range(clients):
+        # Each worker books 3 different courses (the pending cap); clients spread over courses.
+        courses = [course_ids[(i * 3 + k) % len(course_ids)] for k in range(3)]
+        thread = threading.Thread(
+            target=client_loop, args=(per_client[i], courses, stop_at, results, lock)
+        )
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    elapsed = time.time() - started
+    return results, elapsed
+
+
+def password_check_ms() -> float:
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+
+    user = User(password=make_password("Een-lang-testwachtwoord-2026"))
+    started = time.perf_counter()
+    for _ in range(3):
+        user.check_password("Een-lang-testwachtwoord-2026")
+    return round((time.perf_counter() - started) * 1000 / 3, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--background", type=int, default=1_000_000)
+    parser.add_argument("--history", type=int, default=10_000)
+    parser.add_argument("--dashboard-requests", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--booking-workers", type=int, default=3000)
+    parser.add_argument("--courses", type=int, default=200)
+    parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--gunicorn-threads", type=int, default=8)
+    options = parser.parse_args()
+
+    recreate_database()
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    started = time.time()
+    build_background(options.background)
+    log(f"background: {options.background} transfers in {time.time() - started:.0f} s")
+    started = time.time()
+    worker, funder = build_measured_worker(options.history)
+    log(f"measured worker: {options.history} transfers in {time.time() - started:.0f} s")
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM leerrekening_transfer")
+        total = cur.fetchone()[0]
+        cur.execute("VACUUM ANALYZE")
+
+    p50, p95 = measure_dashboard(worker, options.dashboard_requests)
+    log(f"dashboard ({total} transfers in the ledger): p50 {p50} ms, p95 {p95} ms")
+
+    courses = build_catalogue(options.courses)
+    course_ids = [c.pk for c in courses]
+    sessions = build_booking_workers(options.booking_workers, funder)
+    connections.close_all()
+    server = start_gunicorn(options.gunicorn_workers, options.gunicorn_threads)
+    try:
+        results, elapsed = measure_bookings(sessions, course_ids, options.clients, options.seconds)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    per_s = results["ok"] / elapsed
+    booking_p50 = percentile(results["timings"], 50)
+    booking_p95 = percentile(results["timings"], 95)
+    log(
+        f"bookings: {results['ok']} in {elapsed:.1f} s = {per_s:.1f}/s with {options.clients}"
+        f" clients, p50 {booking_p50} ms, p95 {booking_p95} ms, {results['failed']} refused"
+    )
+
+    from leerrekening.models import Booking, Reservation
+
+    with open(os.devnull, "w") as devnull:
+        call_command("ledger_check", stdout=devnull)  # raises if the run broke the books
+    made = Booking.objects.filter(email_domain_filter()).count()
+    open_reservations = Reservation.objects.filter(booking__in=Booking.objects.all()).count()
+    assert made == results["ok"] == open_reservations, (made, results["ok"], open_reservations)
+    figures = {
+        "ledger_transfers": total,
+        "worker_transfers": options.history,
+        "dashboard_p50_ms": p50,
+        "dashboard_p95_ms": p95,
+        "bookings_per_s": round(per_s, 1),
+        "booking_p50_ms": booking_p50,
+        "booking_p95_ms": booking_p95,
+        "bookings_refused": results["failed"],
+        "clients": options.clients,
+        "confirmation": "one-time code",
+        "password_check_ms": password_check_ms(),
+        "cpus": os.cpu_count(),
+        "ledger_check": "ok",
+    }
+    print(json.dumps(figures))
+
+
+def email_domain_filter():
+    from django.db.models import Q
+
+    return Q(worker__email__endswith="@bench.nl")
+
+
+if __name__ == "__main__":
+    main()
