@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -181,17 +182,21 @@ def booking_create(
     today = timezone.localdate()
     if not course_is_bookable(course=course, today=today):
         raise CourseNotBookable(course.pk)
-    if Booking.objects.filter(worker=worker, course=course, status__in=ACTIVE_STATUSES).exists():
-        raise AlreadyBooked(course.pk)
-    pending = Booking.objects.filter(worker=worker, status__in=PENDING_STATUSES).count()
-    if pending >= settings.BOOKING_MAX_PENDING_PER_WORKER:
-        raise TooManyPendingBookings(settings.BOOKING_MAX_PENDING_PER_WORKER)
-    taken = Booking.objects.filter(course=course, status__in=ACTIVE_STATUSES).count()
-    if taken >= course.capacity:
-        raise CourseFull(course.pk)
+    # One query for all four checks; the worker and course rows are locked, so they hold.
     period_start = timezone.now() - datetime.timedelta(days=settings.BOOKING_PERIOD_DAYS)
-    recent = Booking.objects.filter(course=course, created_at__gte=period_start).count()
-    if recent >= settings.BOOKING_MAX_PER_COURSE_PER_PERIOD:
+    counts = Booking.objects.filter(Q(worker=worker) | Q(course=course)).aggregate(
+        mine_here=Count("pk", filter=Q(worker=worker, course=course, status__in=ACTIVE_STATUSES)),
+        pending=Count("pk", filter=Q(worker=worker, status__in=PENDING_STATUSES)),
+        taken=Count("pk", filter=Q(course=course, status__in=ACTIVE_STATUSES)),
+        recent=Count("pk", filter=Q(course=course, created_at__gte=period_start)),
+    )
+    if counts["mine_here"]:
+        raise AlreadyBooked(course.pk)
+    if counts["pending"] >= settings.BOOKING_MAX_PENDING_PER_WORKER:
+        raise TooManyPendingBookings(settings.BOOKING_MAX_PENDING_PER_WORKER)
+    if counts["taken"] >= course.capacity:
+        raise CourseFull(course.pk)
+    if counts["recent"] >= settings.BOOKING_MAX_PER_COURSE_PER_PERIOD:
         raise CourseBookingCapReached(course.pk)
 
     available = _worker_balance(worker)
