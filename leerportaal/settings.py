@@ -130,6 +130,8 @@ CELERY_BEAT_SCHEDULE["leerrekening-ledger-check"] = {
 DEPOSIT_BATCH_STALE_SECONDS = env.int("DEPOSIT_BATCH_STALE_SECONDS", default=120)
 # Lines per transaction when a batch is applied: the funder's row is locked and updated once each.
 DEPOSIT_BATCH_CHUNK_SIZE = env.int("DEPOSIT_BATCH_CHUNK_SIZE", default=5000)
+# Lines per transaction when a batch is applied: the funder's row is locked and updated once each.
+DEPOSIT_BATCH_CHUNK_SIZE = env.int("DEPOSIT_BATCH_CHUNK_SIZE", default=5000)
 CELERY_BEAT_SCHEDULE["leerrekening-deposit-schemes"] = {
     "task": "leerrekening.tasks.deposit_schemes_run",
     "schedule": crontab(hour=1, minute=0),

@@ -21,6 +21,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import BinaryIO, TextIO
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -43,7 +44,6 @@ from leerrekening.services import ledger
 logger = logging.getLogger(__name__)
 
 Status = DepositBatch.Status
-CHUNK_SIZE = 5_000
 INSERT_PAGE = 5_000
 
 # The CSV's Dutch source words -> the tranche's source.
@@ -469,12 +469,13 @@ def _apply_next_chunk(batch_id: int, chunk_size: int) -> tuple[str, int]:
         return "more", len(rows)
 
 
-def deposit_batch_apply(*, batch_id: int, chunk_size: int = CHUNK_SIZE) -> ApplyOutcome:
+def deposit_batch_apply(*, batch_id: int, chunk_size: int | None = None) -> ApplyOutcome:
     """Apply a confirmed batch, chunk after chunk, until it is done or stops.
 
     Safe to run any number of times, concurrently too: each chunk locks the batch row and
     continues after the last committed line; the line keys make a replay move nothing.
     """
+    chunk_size = chunk_size or settings.DEPOSIT_BATCH_CHUNK_SIZE
     outcome = ApplyOutcome()
     while True:
         state, count = _apply_next_chunk(batch_id, chunk_size)

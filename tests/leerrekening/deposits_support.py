@@ -6,7 +6,7 @@ import datetime
 import io
 from decimal import Decimal
 
-from accounts.models import Employment
+from accounts.models import Employment, User
 from leerrekening.services import deposits, ledger
 from tests import factories
 
@@ -15,7 +15,14 @@ TODAY = datetime.date(2026, 3, 2)
 
 def roster(employer, count: int, *, start=datetime.date(2020, 1, 1)) -> list[Employment]:
     """`count` employees of `employer` with employee numbers 000001..."""
-    workers = factories.UserFactory.create_batch(count)
+    # bulk_create with unusable passwords: hashing thousands of passwords would dominate the test.
+    first = User.objects.count()
+    workers = User.objects.bulk_create(
+        [
+            User(email=f"roster{first + i}.{employer.pk}@example.nl", full_name=f"Werknemer {i}")
+            for i in range(1, count + 1)
+        ]
+    )
     return Employment.objects.bulk_create(
         [
             Employment(worker=w, employer=employer, employee_number=f"{i:06d}", start_date=start)

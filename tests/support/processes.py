@@ -109,7 +109,8 @@ class CeleryWorker:
     def wait_ready(self, app, timeout: float = 30.0) -> None:
         from celery import Celery
 
-        probe = Celery(broker=self.redis_url)
+        # Not the current app: shared tasks must keep sending through the project's app.
+        probe = Celery(broker=self.redis_url, set_as_current=False)
         try:
             wait_for(lambda: probe.control.ping(timeout=0.5), timeout=timeout, what="celery worker")
         finally:

@@ -1,0 +1,187 @@
+"""Deposit batches through a real Celery worker process and a private Redis: exactly once when a
+task is delivered twice, when the worker is SIGKILLed half way, and when Redis is down at the
+moment a batch is confirmed."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from leerrekening.models import DepositBatch, Transfer
+from leerrekening.services import deposits
+from tests.leerrekening.deposits_support import funded_funder, roster, upload
+from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
+from tests.support.processes import CeleryWorker, RedisServer, free_port, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    server = RedisServer(port=free_port(), directory=tmp_path).start()
+    settings.REDIS_URL = server.url
+    settings.CELERY_BROKER_URL = server.url
+    _point_celery_at(server.url)
+    yield server
+    server.stop()
+
+
+def _point_celery_at(url: str) -> None:
+    # The app read its broker URL at import; tell it (and drop pooled connections) explicitly.
+    from leerportaal.celery import app
+
+    app.conf.broker_url = url
+    app.conf.broker_write_url = None
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    app.set_current()
+
+
+@pytest.fixture
+def worker_factory(private_redis, tmp_path):
+    started: list[CeleryWorker] = []
+
+    def start() -> CeleryWorker:
+        worker = CeleryWorker(
+            redis_url=private_redis.url, log_path=tmp_path / f"worker{len(started)}.log"
+        ).start()
+        started.append(worker)
+        worker.wait_ready(app=None)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def _confirmed_batch(acme, lines: int, amount: str = "10.00") -> DepositBatch:
+    funder = funded_funder(acme, "1000000.00")
+    roster(acme, lines)
+    batch = upload(funder, acme, [f"{i:06d};{amount}" for i in range(1, lines + 1)])
+    assert batch.status == "validated", batch.errors[:3]
+    # Confirm outside any test transaction: the on-commit hook sends the task for real.
+    return deposits.deposit_batch_confirm(batch=batch, by=None)
+
+
+def _finished(batch_id: int, timeout: float = 60) -> DepositBatch:
+    return wait_for(
+        lambda: DepositBatch.objects.filter(pk=batch_id, status="done").first(),
+        timeout=timeout,
+        what=f"batch {batch_id} done",
+    )
+
+
+def _assert_each_line_once(batch: DepositBatch, lines: int, amount: Decimal) -> None:
+    transfers = Transfer.objects.filter(cause__startswith=f"deposit-batch:{batch.pk}:line:")
+    assert transfers.count() == lines
+    assert transfers.values("credit_account").distinct().count() == lines
+    assert (batch.lines_applied, batch.amount_applied) == (lines, amount * lines)
+    assert_invariants_hold()
+
+
+def test_a_confirmed_batch_is_applied_by_the_worker(acme, worker_factory):
+    worker_factory()
+    batch = _confirmed_batch(acme, 25)
+    done = _finished(batch.pk)
+    _assert_each_line_once(done, 25, Decimal("10.00"))
+
+
+def test_the_same_task_delivered_twice_applies_every_line_once(acme, worker_factory):
+    from leerrekening.tasks import deposit_batch_apply
+
+    batch = _confirmed_batch(acme, 40)
+    # Two more deliveries of the same task before any worker runs: three in the queue.
+    deposit_batch_apply.apply_async(args=[batch.pk])
+    deposit_batch_apply.apply_async(args=[batch.pk])
+    worker_factory()
+    done = _finished(batch.pk)
+    _assert_each_line_once(done, 40, Decimal("10.00"))
+    # And a re-run after it finished moves nothing.
+    deposit_batch_apply.apply_async(args=[batch.pk])
+    deposits.deposit_batch_apply(batch_id=batch.pk)
+    _assert_each_line_once(DepositBatch.objects.get(pk=batch.pk), 40, Decimal("10.00"))
+
+
+def test_a_worker_killed_half_way_leaves_a_batch_that_completes_exactly_once(
+    acme, worker_factory, settings
+):
+    lines = 3000
+    # Small chunks that each take a while, so the kill lands in the middle of the batch.
+    settings_chunk = 100
+    with connection.cursor() as cursor:
+        # Slow every chunk down inside the worker's transaction: a trigger that sleeps 20 ms per
+        # chunk on the batch row update (test-only; dropped below).
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION test_slow_batch() RETURNS trigger AS $$"
+            " BEGIN PERFORM pg_sleep(0.1); RETURN NEW; END $$ LANGUAGE plpgsql;"
+            " CREATE TRIGGER test_slow_batch BEFORE UPDATE ON leerrekening_depositbatch"
+            " FOR EACH ROW WHEN (NEW.last_line <> OLD.last_line) EXECUTE FUNCTION test_slow_batch();"
+        )
+    try:
+        env = {"DEPOSIT_BATCH_CHUNK_SIZE": str(settings_chunk)}
+        worker = worker_factory_with_env(worker_factory, **env)
+        batch = _confirmed_batch(acme, lines, "1.00")
+        wait_for(
+            lambda: DepositBatch.objects.filter(pk=batch.pk, lines_applied__gte=500).exists(),
+            timeout=60,
+            what="batch half way",
+        )
+        worker.kill()
+        half = DepositBatch.objects.get(pk=batch.pk)
+        assert 0 < half.lines_applied < lines, half.lines_applied
+        applied = Transfer.objects.filter(cause__startswith=f"deposit-batch:{batch.pk}:").count()
+        assert applied == half.lines_applied  # progress is never ahead of or behind the ledger
+        assert_invariants_hold()
+
+        worker_factory_with_env(worker_factory, **env)  # restarted: the task is delivered again
+        done = _finished(batch.pk, timeout=120)
+        _assert_each_line_once(done, lines, Decimal("1.00"))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS test_slow_batch ON leerrekening_depositbatch;"
+                " DROP FUNCTION IF EXISTS test_slow_batch();"
+            )
+
+
+def worker_factory_with_env(worker_factory, **env):
+    import os
+
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        return worker_factory()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def test_a_batch_confirmed_while_redis_is_down_is_applied_once_redis_is_back(
+    acme, private_redis, worker_factory, tmp_path
+):
+    private_redis.stop()
+    batch = _confirmed_batch(acme, 30)  # must not raise: the broker is unreachable
+    stored = DepositBatch.objects.get(pk=batch.pk)
+    assert stored.status == "confirmed"
+    assert not Transfer.objects.filter(kind="deposit").exists()
+
+    private_redis.start()  # same port: the app reconnects by itself
+    worker_factory()
+    # The sweeper (beat, every minute) finds it: here it runs with a zero staleness window.
+    assert deposits.deposit_batches_sweep(stale_after=datetime.timedelta(0)) == [batch.pk]
+    done = _finished(batch.pk)
+    _assert_each_line_once(done, 30, Decimal("10.00"))
+    # A second sweep after it is done sends nothing; nothing is doubled.
+    assert deposits.deposit_batches_sweep(stale_after=datetime.timedelta(0)) == []
+    funder = done.funder
+    from leerrekening.services import ledger
+
+    assert balance_of(ledger.account_for_funder(funder=funder)) == Decimal("999700.00")
