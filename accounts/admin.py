@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.apps import apps
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_roster import RosterAdminMixin
 from accounts.admin_scoping import CoordinatorOnlyAdmin, EmployerScopedAdmin, is_coordinator
-from accounts.models import Employer, EmployerMembership, Employment, Sector, User
+from accounts.api_keys import ApiKeyError, api_key_create, api_key_revoke
+from accounts.models import ApiKey, Employer, EmployerMembership, Employment, Sector, User
 
 
 @admin.register(User)
@@ -86,3 +89,92 @@ class EmploymentAdmin(RosterAdminMixin, EmployerScopedAdmin):
     @admin.display(description=_("werkende"), ordering="worker__full_name")
     def worker_name(self, obj: Employment) -> str:
         return obj.worker.full_name
+
+
+# --- Audit trail (django-pghistory): read-only, coordinators only --------------------------------
+
+
+class AuditEventAdmin(CoordinatorOnlyAdmin):
+    """Every tracked change: when, what, which row, and who (user and page) from the context."""
+
+    list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "changed_by", "page"]
+    list_filter = ["pgh_label"]
+    ordering = ["-pgh_created_at"]
+    list_select_related = ["pgh_context"]
+    show_full_result_count = False
+
+    @admin.display(description=_("door"))
+    def changed_by(self, obj) -> str:
+        metadata = obj.pgh_context.metadata if obj.pgh_context_id else {}
+        return str(metadata.get("user", "—"))
+
+    @admin.display(description=_("pagina"))
+    def page(self, obj) -> str:
+        metadata = obj.pgh_context.metadata if obj.pgh_context_id else {}
+        return str(metadata.get("url", "—"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+for _event_model in ("EmployerEvent", "EmploymentEvent", "ApiKeyEvent"):
+    admin.site.register(apps.get_model("accounts", _event_model), AuditEventAdmin)
+
+
+# --- API keys ------------------------------------------------------------------------------------
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(EmployerScopedAdmin):
+    """Coordinators manage every key; employer staff the keys of their own employer. The key
+    text is shown once, right after creation; only its hash is stored."""
+
+    employer_staff_can_add = True
+    list_display = [
+        "name",
+        "prefix",
+        "employer",
+        "provider",
+        "created_at",
+        "revoked_at",
+        "last_used_at",
+    ]
+    list_filter = ["revoked_at"]
+    readonly_fields = ["prefix", "created_at", "revoked_at", "last_used_at"]
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "employer"]
+        if is_coordinator(request.user):
+            fields.append("provider")
+        return fields + (self.readonly_fields if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        try:
+            key, text = api_key_create(
+                name=obj.name, employer=obj.employer, provider=obj.provider, by=request.user
+            )
+        except ApiKeyError as exc:
+            raise ValidationError(str(exc)) from exc
+        obj.__dict__.update({k: v for k, v in key.__dict__.items() if not k.startswith("_")})
+        messages.warning(
+            request,
+            _("Kopieer deze sleutel nu; hij wordt niet meer getoond: %(key)s") % {"key": text},
+        )
+
+    @admin.action(description=_("Geselecteerde sleutels intrekken"))
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key)
+        self.message_user(request, _("Sleutels ingetrokken."))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not (is_coordinator(request.user) or self._is_employer_staff(request)):
+            return {}
+        return actions

@@ -12,6 +12,7 @@ worker with the same employer on overlapping dates (an exclusion constraint on t
 
 from __future__ import annotations
 
+import pghistory
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -109,6 +110,7 @@ class Sector(models.Model):
         return self.name
 
 
+@pghistory.track()
 class Employer(models.Model):
     name = models.CharField(_("naam"), max_length=200)
     kvk_number = models.CharField(
@@ -165,6 +167,7 @@ class DateRange(Func):
     output_field = models.Field()  # only used inside the constraint expression
 
 
+@pghistory.track()
 class Employment(models.Model):
     """A worker's job at an employer, from start_date up to and including end_date (open if null)."""
 
@@ -214,6 +217,7 @@ class Employment(models.Model):
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
+@pghistory.track(exclude=["key_hash", "last_used_at"])
 class ApiKey(models.Model):
     """An organisation's key for the REST API (payroll systems, providers).
 

@@ -10,6 +10,7 @@ from urllib.parse import unquote
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from leerportaal import embedded
@@ -37,6 +38,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "pgtrigger",
+    "pghistory",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "csp",
     "leerportaal",
     "accounts",
     "leerrekening",
@@ -45,13 +51,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.security.MfaRequiredMiddleware",
+    # Audit trail: who changed it, from which page, attached to every tracked change.
+    "pghistory.middleware.HistoryMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -130,8 +141,6 @@ CELERY_BEAT_SCHEDULE["leerrekening-ledger-check"] = {
 DEPOSIT_BATCH_STALE_SECONDS = env.int("DEPOSIT_BATCH_STALE_SECONDS", default=120)
 # Lines per transaction when a batch is applied: the funder's row is locked and updated once each.
 DEPOSIT_BATCH_CHUNK_SIZE = env.int("DEPOSIT_BATCH_CHUNK_SIZE", default=5000)
-# Lines per transaction when a batch is applied: the funder's row is locked and updated once each.
-DEPOSIT_BATCH_CHUNK_SIZE = env.int("DEPOSIT_BATCH_CHUNK_SIZE", default=5000)
 CELERY_BEAT_SCHEDULE["leerrekening-deposit-schemes"] = {
     "task": "leerrekening.tasks.deposit_schemes_run",
     "schedule": crontab(hour=1, minute=0),
@@ -164,6 +173,26 @@ BOOKING_ANOMALY_MIN_BOOKINGS = env.int("BOOKING_ANOMALY_MIN_BOOKINGS", default=5
 # --- Auth -----------------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# django-allauth: login by e-mail, no self-service sign-up, no user enumeration, rate limits
+# on failed logins (portal and admin share this login), two-factor by authenticator app (TOTP).
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "reset_password": "20/m/ip,5/m/key",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Leerportaal"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -231,6 +260,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "EXTENSIONS_INFO": {},
+}
+
+# Content Security Policy: scripts only from us (an inline script needs the request's nonce),
+# nothing framed, forms post only to us. Inline style attributes are allowed for the bar charts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # --- Production hardening (check --deploy is clean with DEBUG=False) ------------------------------

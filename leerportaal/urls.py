@@ -1,12 +1,15 @@
+from allauth.account import views as allauth_views
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import EmailAuthenticationForm
 from leerportaal import views
 
+# The admin has no login of its own: it uses the portal's, with its rate limits and two-factor step.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = _("Leerportaal beheer")
 admin.site.site_title = _("Leerportaal beheer")
 admin.site.index_title = _("Beheer")
@@ -14,13 +17,9 @@ admin.site.index_title = _("Beheer")
 urlpatterns = [
     path("", views.home, name="home"),
     path("geen-rol/", views.no_role, name="no-role"),
-    path(
-        "inloggen/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    # allauth's login (rate limits, two-factor step) at the Dutch address people know.
+    path("inloggen/", allauth_views.LoginView.as_view(), name="login"),
+    path("account/", include("allauth.urls")),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),

@@ -6,6 +6,8 @@ olaf: staff of an approved provider; carla: a coordinator; amir: an ambassador w
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from leerportaal import embedded
@@ -27,7 +29,26 @@ def _plain_http(settings):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.WHITENOISE_USE_FINDERS = True
+    # Login rate limits and used two-factor codes live in the cache: one per test, so a test's
+    # failed logins never lock out the next, and no test touches the shared Redis.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": uuid.uuid4().hex,
+        }
+    }
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_second_factor(user):
+    """Employer staff and coordinators must have two-factor set up (accounts/security.py)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, TEST_TOTP_SECRET)
+    return user
 
 
 @pytest.fixture
@@ -59,7 +80,7 @@ def hanna(acme):
     membership = factories.EmployerMembershipFactory(
         employer=acme, user__email="hanna@example.nl", user__full_name="Hanna HR"
     )
-    return membership.user
+    return with_second_factor(membership.user)
 
 
 @pytest.fixture
@@ -72,12 +93,14 @@ def olaf(db):
 
 @pytest.fixture
 def carla(db):
-    return factories.UserFactory(
-        email="carla@example.nl",
-        full_name="Carla Coördinator",
-        is_worker=False,
-        is_staff=True,
-        is_coordinator=True,
+    return with_second_factor(
+        factories.UserFactory(
+            email="carla@example.nl",
+            full_name="Carla Coördinator",
+            is_worker=False,
+            is_staff=True,
+            is_coordinator=True,
+        )
     )
 
 

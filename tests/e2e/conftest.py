@@ -136,11 +136,19 @@ def login(live_server):
 
     def do_login(page, email: str, password: str = DEMO_PASSWORD):
         page.goto(f"{live_server.url}/inloggen/")
-        page.locator("#id_username").fill(email)
+        page.locator("#id_login").fill(email)
         page.locator("#id_password").fill(password)
         page.get_by_role("button", name="Inloggen").click()
         page.wait_for_load_state()
         assert "/inloggen/" not in page.url, f"login failed for {email}"
+        if "/2fa/authenticate/" in page.url:
+            # Employer staff and coordinators: the demo authenticator code (accounts/demo.py).
+            from accounts.demo import current_demo_code
+
+            page.locator("input[name=code]").fill(current_demo_code())
+            page.locator("button[type=submit]").first.click()
+            page.wait_for_load_state()
+            assert "/2fa/authenticate/" not in page.url, f"second factor failed for {email}"
         return page
 
     return do_login

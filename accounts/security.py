@@ -1,0 +1,53 @@
+"""Who must use two-factor authentication, and the middleware that holds them to it.
+
+CPF and SkillsFuture lost money to account takeover. Roles that move or see others' money or
+data (employer staff, coordinators, anyone with admin access) must have an authenticator app
+(TOTP) set up before they can do anything else; workers and ambassadors may turn it on.
+"""
+
+from __future__ import annotations
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+# Paths a person without the required second factor may still use: setting it up, logging out,
+# and what every page needs.
+ALLOWED_PREFIXES = ("/account/", "/uitloggen/", "/i18n/", "/static/", "/health/", "/inloggen/")
+
+
+def mfa_required(user) -> bool:
+    if not (user and user.is_authenticated and getattr(user, "pk", None)):
+        return False
+    return bool(user.is_staff or user.is_coordinator or user.employer_memberships.exists())
+
+
+class MfaRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(ALLOWED_PREFIXES)
+            and mfa_required(user)
+            and not is_mfa_enabled(user)
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"code": "mfa_required", "message": "Set up two-factor authentication first."},
+                    status=403,
+                )
+            messages.warning(
+                request,
+                _(
+                    "Voor jouw rol is inloggen in twee stappen verplicht. Stel eerst een "
+                    "authenticator-app in."
+                ),
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
