@@ -120,6 +120,7 @@ class SingleDepositForm(_DepositTermsForm):
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        localize=True,  # 12,50 as Dutch users type it
     )
     source = forms.ChoiceField(label=gettext_lazy("Bron"), choices=Tranche.Source.choices)
     employer = forms.ModelChoiceField(
@@ -180,6 +181,7 @@ class FundingForm(forms.Form):
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        localize=True,  # 12,50 as Dutch users type it
     )
     reference = forms.CharField(
         label=gettext_lazy("Betalingskenmerk van de bank"),
