@@ -181,6 +181,10 @@ def seed_demo() -> dict[str, int]:
 
     seed_ambassadeurs_demo()
 
+    from leerrekening.demo import seed_ledger_demo
+
+    seed_ledger_demo()
+
     from accounts.demo import seed_demo_mfa
 
     seed_demo_mfa()

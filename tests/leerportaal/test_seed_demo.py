@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.forms.models import model_to_dict
@@ -9,7 +12,17 @@ from ambassadeurs.models import (
     ConversationRequest,
     ConversationTopic,
 )
-from leerrekening.models import Course, Provider, ProviderMembership
+from leerrekening.models import (
+    Course,
+    DepositBatch,
+    DepositBatchLine,
+    DepositScheme,
+    Funder,
+    Provider,
+    ProviderMembership,
+    Tranche,
+)
+from tests.leerrekening.ledger_helpers import assert_invariants_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +39,11 @@ MODELS = [
     ConversationRequest,
     Conversation,
     ConversationTopic,
+    Funder,
+    DepositScheme,
+    DepositBatch,
+    DepositBatchLine,
+    Tranche,
 ]
 VOLATILE = {"password", "last_login", "date_joined", "created_at", "approved_at"}
 
@@ -54,6 +72,14 @@ def test_seed_demo_twice_gives_the_same_data(settings):
     for persona in ["werkende", "werkgever", "ambassadeur", "opleider", "beheer"]:
         assert f"{persona}@demo.leerportaal.nl" in emails
     assert all(row["approved_by"] for row in first["Course"])
+    werkende = User.objects.get(email="werkende@demo.leerportaal.nl")
+    tranches = Tranche.objects.filter(account__worker=werkende)
+    assert sum(t.amount for t in tranches) == Decimal("1500.00")
+    assert tranches.values("funder").distinct().count() == 2
+    assert tranches.filter(
+        ends_on__lte=datetime.date.today() + datetime.timedelta(days=90)
+    ).exists()
+    assert_invariants_hold()
 
 
 def test_seed_demo_refuses_without_debug(settings):
