@@ -1,0 +1,264 @@
+"""Employer API (organisation API key): deposits, deposit batches, job changes.
+
+Deposits are applied by Celery like those made in the admin: the API answers 202 with the
+batch, whose status and progress can be read back. Calls that move money need an
+Idempotency-Key: a retried call returns the first answer and makes no second batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Employer, Employment, User
+from accounts.services import EmploymentError
+from leerportaal.api.errors import ApiError, register_domain_error
+from leerportaal.api.idempotency import IDEMPOTENCY_HEADER, idempotent
+from leerportaal.api.permissions import IsEmployerKey
+from leerrekening.models import DepositBatch, Funder, Tranche
+from leerrekening.services import deposits as deposit_services
+from leerrekening.services.job_changes import job_change
+
+register_domain_error(deposit_services.DepositError, 422)
+
+
+def _funder_of(employer: Employer) -> Funder:
+    funder = Funder.objects.filter(employer=employer).first()
+    if funder is None:
+        raise ApiError(
+            code="no_prepaid_account",
+            message="This employer has no prepaid account yet; ask the portal team.",
+            status_code=409,
+        )
+    return funder
+
+
+class BatchOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    line_count = serializers.IntegerField()
+    lines_applied = serializers.IntegerField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    amount_applied = serializers.DecimalField(max_digits=14, decimal_places=2)
+    progress = serializers.SerializerMethodField()
+    errors = serializers.ListField(child=serializers.DictField())
+    stop_message = serializers.CharField()
+
+    def get_progress(self, obj) -> float:
+        return round(obj.lines_applied / obj.line_count, 4) if obj.line_count else 0.0
+
+
+class DepositInput(serializers.Serializer):
+    employee_number = serializers.CharField(max_length=50)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    source = serializers.ChoiceField(choices=Tranche.Source.choices, default=Tranche.Source.CAO)
+    deposit_date = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    at_end = serializers.ChoiceField(
+        choices=Tranche.AtEnd.choices, default=Tranche.AtEnd.RETURN_TO_FUNDER
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class DepositsApi(APIView):
+    permission_classes = [IsEmployerKey]
+
+    @extend_schema(
+        operation_id="employer_deposit_create",
+        parameters=[IDEMPOTENCY_HEADER],
+        request=DepositInput,
+        responses={202: BatchOutput},
+    )
+    @idempotent
+    def post(self, request):
+        data = DepositInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        employer = request.user.employer
+        deposit_date = values.get("deposit_date") or timezone.localdate()
+        employment = (
+            Employment.objects.filter(
+                employer=employer, employee_number=values["employee_number"].strip()
+            )
+            .order_by("-start_date")
+            .first()
+        )
+        if employment is None:
+            raise ApiError(
+                code="validation_error",
+                message="Unknown employee number for this employer.",
+                extra={"fields": {"employee_number": ["Unknown employee number."]}},
+            )
+        batch = deposit_services.deposit_single_create(
+            funder=_funder_of(employer),
+            employment=employment,
+            amount=values["amount"],
+            source=values["source"],
+            deposit_date=deposit_date,
+            ends_on=values.get("ends_on"),
+            at_end=values["at_end"],
+            description=values.get("description", ""),
+            by=None,
+        )
+        return Response(BatchOutput(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BatchLineInput(serializers.Serializer):
+    employee_number = serializers.CharField(max_length=50)
+    amount = serializers.CharField(max_length=30)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class BatchInput(serializers.Serializer):
+    lines = BatchLineInput(many=True, required=False)
+    file = serializers.FileField(required=False)
+    deposit_date = serializers.DateField(required=False)
+    ends_on = serializers.DateField(required=False, allow_null=True)
+    at_end = serializers.ChoiceField(
+        choices=Tranche.AtEnd.choices, default=Tranche.AtEnd.RETURN_TO_FUNDER
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    def validate(self, attrs):
+        if bool(attrs.get("lines")) == bool(attrs.get("file")):
+            raise serializers.ValidationError(
+                {"lines": ["Send either `lines` (JSON) or `file` (CSV)."]}
+            )
+        return attrs
+
+
+def _lines_as_csv(lines: list[dict]) -> io.BytesIO:
+    """JSON lines go through the same validator as an uploaded file, with the same line numbers
+    (line 1 is the header, so JSON line i is reported as line i + 2)."""
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["personeelsnummer", "bedrag", "bron", "omschrijving"])
+    for line in lines:
+        writer.writerow(
+            [
+                line["employee_number"],
+                line["amount"],
+                line.get("source") or "cao",
+                line.get("description", ""),
+            ]
+        )
+    return io.BytesIO(text.getvalue().encode())
+
+
+class DepositBatchesApi(APIView):
+    permission_classes = [IsEmployerKey]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        operation_id="employer_deposit_batch_create",
+        parameters=[IDEMPOTENCY_HEADER],
+        request={"application/json": BatchInput, "multipart/form-data": BatchInput},
+        responses={202: BatchOutput, 422: BatchOutput},
+    )
+    @idempotent
+    def post(self, request):
+        data = BatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        employer = request.user.employer
+        upload = values.get("file")
+        stream = upload.file if upload else _lines_as_csv(values["lines"])
+        batch = deposit_services.deposit_batch_upload(
+            funder=_funder_of(employer),
+            employer=employer,
+            stream=stream,
+            file_name=upload.name if upload else "api.json",
+            deposit_date=values.get("deposit_date") or timezone.localdate(),
+            ends_on=values.get("ends_on"),
+            at_end=values["at_end"],
+            description=values.get("description", ""),
+            by=None,
+        )
+        if batch.status != DepositBatch.Status.VALIDATED:
+            # Rejected: every bad line with its number and reason; nothing was applied.
+            return Response(
+                {"code": "batch_rejected", "message": "The batch has bad lines; nothing was applied.",
+                 **BatchOutput(batch).data},
+                status=422,
+            )  # fmt: skip
+        batch = deposit_services.deposit_batch_confirm(batch=batch, by=None)
+        return Response(BatchOutput(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DepositBatchDetailApi(APIView):
+    permission_classes = [IsEmployerKey]
+
+    @extend_schema(operation_id="employer_deposit_batch", responses=BatchOutput)
+    def get(self, request, batch_id: int):
+        batch = get_object_or_404(
+            DepositBatch.objects.filter(employer=request.user.employer), pk=batch_id
+        )
+        return Response(BatchOutput(batch).data)
+
+
+class JobChangeInput(serializers.Serializer):
+    email = serializers.EmailField()
+    from_employer_kvk = serializers.RegexField(r"^[0-9]{8}$")
+    employee_number = serializers.CharField(max_length=50)
+    start_date = serializers.DateField()
+
+
+class JobChangesApi(APIView):
+    """The new employer registers a job change (overstap): the worker's employment at the former
+    employer ends the day before, the new one starts. Their learning account is untouched."""
+
+    permission_classes = [IsEmployerKey]
+
+    class JobChangeOutput(serializers.Serializer):
+        employment = serializers.IntegerField(source="pk")
+        employee_number = serializers.CharField()
+        start_date = serializers.DateField()
+
+    @extend_schema(
+        operation_id="employer_job_change_create",
+        request=JobChangeInput,
+        responses={201: JobChangeOutput},
+    )
+    def post(self, request):
+        data = JobChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        worker = User.objects.filter(email__iexact=values["email"]).first()
+        previous = (
+            Employment.objects.filter(
+                worker=worker, employer__kvk_number=values["from_employer_kvk"]
+            )
+            .order_by("-start_date")
+            .first()
+            if worker
+            else None
+        )
+        if previous is None or not previous.is_active_on(
+            values["start_date"] - timezone.timedelta(days=1)
+        ):
+            raise ApiError(
+                code="not_found",
+                message="No employment of this person at that employer on the day before the start.",
+                status_code=404,
+            )
+        try:
+            employment = job_change(
+                employment=previous,
+                to_employer=request.user.employer,
+                employee_number=values["employee_number"],
+                start_date=values["start_date"],
+            )
+        except EmploymentError as exc:
+            raise ApiError(code="employment_overlap", message=str(exc), status_code=409) from exc
+        return Response(self.JobChangeOutput(employment).data, status=status.HTTP_201_CREATED)
