@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
@@ -41,7 +42,22 @@ class EmploymentsApi(APIView):
                 raise serializers.ValidationError({"end_date": ["Ends before it starts."]})
             return attrs
 
-    @extend_schema(operation_id="employer_employments", responses=EmploymentOutput(many=True))
+    @extend_schema(
+        operation_id="employer_employments",
+        parameters=[
+            OpenApiParameter("limit", OpenApiTypes.INT, description="Page size."),
+            OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip."),
+        ],
+        responses=inline_serializer(
+            "EmploymentPage",
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": EmploymentOutput(many=True),
+            },
+        ),
+    )
     def get(self, request):
         qs = (
             Employment.objects.filter(employer=request.user.employer)
