@@ -462,3 +462,44 @@ def my_data_rows(*, data: dict) -> list[tuple[str, int, str, str]]:
             for field, value in record.items():
                 rows.append((section, number, field, "" if value is None else str(value)))
     return rows
+
+
+@dataclass(frozen=True)
+class FunderShare:
+    funder_name: str
+    remaining: Decimal
+    parts: int
+    next_end: datetime.date | None  # the earliest end date of what is left
+    ending_soon: Decimal  # what is left of parts ending within `warn_days`
+
+
+def funder_shares(*, worker: User, warn_days: int = 90) -> list[FunderShare]:
+    """Per funder: what is left, in how many parts, the first end date and how much ends within
+    `warn_days`. One grouped query, so the dashboard stays the same size with thousands of
+    tranches (the full list per tranche is in the data export)."""
+    from django.db.models import Min, Sum
+
+    from leerrekening.models import Tranche
+
+    warn_until = timezone.localdate() + datetime.timedelta(days=warn_days)
+    rows = (
+        Tranche.objects.filter(account__worker=worker, remaining__gt=0)
+        .values("funder__name")
+        .annotate(
+            total=Sum("remaining"),
+            parts=Count("id"),
+            next_end=Min("ends_on"),
+            soon=Sum("remaining", filter=Q(ends_on__lte=warn_until)),
+        )
+        .order_by("funder__name")
+    )
+    return [
+        FunderShare(
+            funder_name=row["funder__name"],
+            remaining=row["total"],
+            parts=row["parts"],
+            next_end=row["next_end"],
+            ending_soon=row["soon"] or Decimal("0"),
+        )
+        for row in rows
+    ]

@@ -8,7 +8,6 @@ is a 404, not a 403), call one service, map its domain errors to a plain Dutch m
 from __future__ import annotations
 
 import csv
-import datetime
 import json
 import re
 
@@ -61,13 +60,7 @@ def _before_param(request) -> int | None:
 @never_cache
 def dashboard(request):
     worker = request.user
-    today = timezone.localdate()
-    warn_until = today + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
-    funders = selectors.tranches_by_funder(worker=worker)
-    for group in funders:
-        for tranche in group["tranches"]:
-            tranche.ends_soon = tranche.ends_on is not None and tranche.ends_on <= warn_until
-        group["ends_soon"] = any(t.ends_soon for t in group["tranches"])
+    funders = selectors_portal.funder_shares(worker=worker, warn_days=EXPIRY_WARNING_DAYS)
     history = selectors.worker_history(worker=worker, limit=10)
     points = selectors_portal.balance_over_time(worker=worker)
     return render(

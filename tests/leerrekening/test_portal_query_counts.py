@@ -89,3 +89,30 @@ def test_provider_pages_do_not_grow_with_bookings(client, olaf, django_assert_ma
     with django_assert_max_num_queries(10):
         large = count(client, reverse("leerrekening:provider-course", args=[course.pk]))
     assert large == small
+
+
+def test_dashboard_warns_when_a_funders_part_ends_within_90_days(client, alice, acme):
+    import datetime
+
+    from django.utils import timezone
+
+    soon = timezone.localdate() + datetime.timedelta(days=30)
+    fund(
+        alice,
+        "200.00",
+        funder=factories.FunderFactory(
+            name="Sectorfonds Retail", kind="sector_fund", employer=None
+        ),
+        ends_on=soon,
+    )
+    fund(
+        alice,
+        "300.00",
+        funder=factories.FunderFactory(employer=acme),
+        ends_on=soon + datetime.timedelta(days=400),
+    )
+    client.force_login(alice)
+    body = client.get(reverse("leerrekening:dashboard")).content.decode()
+    assert "Je hebt nog € 500,00 te besteden" in body
+    assert f"Let op: € 200,00 moet je gebruiken voor {soon.day}" in body
+    assert "Acme Supermarkten: € 300,00" in body
