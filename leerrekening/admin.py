@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import AuditEventAdmin
 from accounts.admin_scoping import is_coordinator
 from leerrekening.models import LedgerAccount, Reservation, Tranche, Transfer
 from leerrekening.services import ledger
@@ -108,3 +110,8 @@ class ReservationAdmin(ReadOnlyLedgerAdmin):
 
 # Funders, deposits, batches, scheme rules and takeovers: scoped per employer, see that module.
 from leerrekening import admin_deposits  # noqa: E402, F401
+
+
+# Audit trail of the catalogue (django-pghistory), for coordinators; see accounts/admin.py.
+for _event_model in ("ProviderEvent", "CourseEvent"):
+    admin.site.register(apps.get_model("leerrekening", _event_model), AuditEventAdmin)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pghistory
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -21,6 +22,7 @@ class ApprovalQuerySet(models.QuerySet):
         return self.filter(approved_at__isnull=False)
 
 
+@pghistory.track()
 class Provider(models.Model):
     name = models.CharField(_("naam"), max_length=200)
     kvk_number = models.CharField(_("KvK-nummer"), max_length=8, unique=True)
@@ -84,6 +86,7 @@ class ProviderMembership(models.Model):
         return f"{self.user} @ {self.provider}"
 
 
+@pghistory.track()
 class Course(models.Model):
     class Format(models.TextChoices):
         ONLINE = "online", _("Online")

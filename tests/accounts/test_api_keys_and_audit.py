@@ -77,3 +77,23 @@ def test_only_coordinators_open_the_audit_trail(client, request, persona):
     for model in ["employerevent", "employmentevent", "apikeyevent"]:
         response = client.get(reverse(f"admin:accounts_{model}_changelist"))
         assert response.status_code in (302, 403)
+
+
+def test_course_and_provider_changes_are_audited_for_coordinators(client, carla, olaf):
+    from leerrekening.models import Course
+    from tests import factories
+
+    course = factories.CourseFactory(title="Lassen basis")
+    course.price = "199.00"
+    course.save()
+    events = apps.get_model("leerrekening", "CourseEvent").objects.filter(pgh_obj=course)
+    assert events.count() == 2  # created, then the price change
+    assert str(events.order_by("pgh_id").last().price) == "199.00"
+    client.force_login(carla)
+    assert client.get(reverse("admin:leerrekening_courseevent_changelist")).status_code == 200
+    client.force_login(olaf)
+    assert client.get(reverse("admin:leerrekening_courseevent_changelist")).status_code in (
+        302,
+        403,
+    )
+    assert Course.objects.filter(pk=course.pk).exists()
