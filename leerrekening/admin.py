@@ -108,10 +108,10 @@ class ReservationAdmin(ReadOnlyLedgerAdmin):
     show_full_result_count = False
 
 
-# Funders, deposits, batches, scheme rules and takeovers: scoped per employer, see that module.
-from leerrekening import admin_deposits  # noqa: E402, F401
-
-
 # Audit trail of the catalogue (django-pghistory), for coordinators; see accounts/admin.py.
 for _event_model in ("ProviderEvent", "CourseEvent"):
     admin.site.register(apps.get_model("leerrekening", _event_model), AuditEventAdmin)
+
+
+# Funders, deposits, batches, scheme rules and takeovers: scoped per employer, see that module.
+from leerrekening import admin_deposits  # noqa: E402, F401
