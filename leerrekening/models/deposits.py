@@ -200,8 +200,7 @@ class DepositBatch(models.Model):
                 name="deposit_batch_scheme_iff_kind_scheme",
             ),
             models.CheckConstraint(
-                condition=Q(lines_applied__lte=F("line_count"))
-                & Q(amount_applied__lte=F("total")),
+                condition=Q(lines_applied__lte=F("line_count")) & Q(amount_applied__lte=F("total")),
                 name="deposit_batch_progress_within_batch",
             ),
         ]
