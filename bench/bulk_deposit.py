@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leerportaal.settings")
 
-from leerportaal import embedded  # noqa: E402
+from leerportaal import embedded
 
 embedded.ensure_environ()
 _url = urlsplit(os.environ["DATABASE_URL"])

@@ -284,7 +284,8 @@ def test_the_result_report_lists_every_line_with_its_transfer(acme, acme_funded,
             "cause", "id"
         )
     )
-    assert rows[1][0] == 2 and rows[1][6] == "gestort"  # line 1 is the header
+    assert rows[1][0] == 2  # line 1 is the header
+    assert rows[1][6] == "gestort"
     assert rows[1][7] == transfers[f"deposit-batch:{batch.pk}:line:2"]
     assert rows[2][3] == "20,00"
 
