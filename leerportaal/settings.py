@@ -107,6 +107,9 @@ CACHES = {
     }
 }
 
+# Escrow shards for reservations (see leerrekening/models/ledger.py LedgerAccount.shard).
+LEDGER_RESERVATION_SHARDS = env.int("LEDGER_RESERVATION_SHARDS", default=16)
+
 # --- Celery ---------------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = REDIS_URL

@@ -139,16 +139,21 @@ def check_reservations_settled_once() -> CheckResult:
             """
         )
     ]
-    escrow, open_total = _one(
-        """
-        SELECT coalesce((SELECT balance FROM leerrekening_ledgeraccount WHERE kind = 'reservations'), 0),
-               coalesce((SELECT sum(amount) FROM leerrekening_reservation WHERE status = 'open'), 0)
-        """
-    )
-    if escrow != open_total:
-        problems.append(
-            f"reservations account holds {escrow}, open reservations add up to {open_total}"
+    # Each escrow shard holds exactly the open reservations that were credited to it.
+    problems += [
+        f"reservations account {a} holds {b}, its open reservations add up to {t}"
+        for a, b, t in _all(
+            """
+            SELECT a.id, a.balance, coalesce(sum(r.amount) FILTER (WHERE r.status = 'open'), 0)
+              FROM leerrekening_ledgeraccount a
+              LEFT JOIN leerrekening_transfer t ON t.credit_account_id = a.id AND t.kind = 'reservation'
+              LEFT JOIN leerrekening_reservation r ON r.reserve_transfer_id = t.id
+             WHERE a.kind = 'reservations'
+             GROUP BY a.id, a.balance
+            HAVING a.balance <> coalesce(sum(r.amount) FILTER (WHERE r.status = 'open'), 0)
+            """
         )
+    ]
     (count,) = _one("SELECT count(*) FROM leerrekening_reservation")
     return CheckResult(
         "5. every reservation is open, posted or voided, exactly once",

@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import wraps
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -92,11 +95,13 @@ class OperationNotAllowed(LedgerError):
 # --- Accounts -------------------------------------------------------------------------------------
 
 
-def _system_account(kind: str) -> LedgerAccount:
-    account = LedgerAccount.objects.filter(kind=kind).first()
+def _system_account(kind: str, shard: int = 0) -> LedgerAccount:
+    account = LedgerAccount.objects.filter(kind=kind, shard=shard).first()
     if account is None:
-        LedgerAccount.objects.bulk_create([LedgerAccount(kind=kind)], ignore_conflicts=True)
-        account = LedgerAccount.objects.get(kind=kind)
+        LedgerAccount.objects.bulk_create(
+            [LedgerAccount(kind=kind, shard=shard)], ignore_conflicts=True
+        )
+        account = LedgerAccount.objects.get(kind=kind, shard=shard)
     return account
 
 
@@ -104,8 +109,25 @@ def external_account() -> LedgerAccount:
     return _system_account(Kind.EXTERNAL)
 
 
-def reservations_account() -> LedgerAccount:
-    return _system_account(Kind.RESERVATIONS)
+def reservation_shards() -> int:
+    return settings.LEDGER_RESERVATION_SHARDS
+
+
+def reservations_account(*, shard: int = 0) -> LedgerAccount:
+    """One shard of the reservations (escrow) account."""
+    return _system_account(Kind.RESERVATIONS, shard)
+
+
+def reservations_account_for(*, account: LedgerAccount) -> LedgerAccount:
+    """The escrow shard that holds this learning account's reservations (always the same)."""
+    return reservations_account(shard=account.pk % reservation_shards())
+
+
+def reserved_total() -> Decimal:
+    """What all reservation shards hold together: the sum of every open reservation."""
+    return LedgerAccount.objects.filter(kind=Kind.RESERVATIONS).aggregate(
+        total=Coalesce(Sum("balance"), Decimal("0"))
+    )["total"]
 
 
 def _owned_account(kind: str, **owner) -> LedgerAccount:
@@ -534,7 +556,7 @@ def reservation_create(
     the tranches that end first. Raises InsufficientFunds, IdempotencyConflict."""
     amount = _money(amount)
     account = account_for_worker(worker=worker)
-    escrow = reservations_account()
+    escrow = reservations_account_for(account=account)
     payee = account_for_provider(provider=provider)
     request_hash = _request_hash(
         op="reserve", account=account.pk, payee=payee.pk, amount=amount, cause=cause
@@ -579,7 +601,12 @@ def reservation_create(
 def _settle(*, reservation: Reservation, idempotency_key: str, post: bool) -> Reservation:
     op = "post" if post else "void"
     request_hash = _request_hash(op=op, reservation=reservation.pk)
-    escrow = reservations_account()
+    # The shard the reservation went to (its reserve transfer's credit side).
+    escrow = LedgerAccount(
+        pk=Transfer.objects.values_list("credit_account_id", flat=True).get(
+            pk=reservation.reserve_transfer_id
+        )
+    )
     target_id = reservation.payee_id if post else reservation.account_id
     with connection.cursor() as cursor:
         _lock_accounts(cursor, [escrow.pk, target_id])

@@ -145,8 +145,9 @@ def login(live_server):
             # Employer staff and coordinators: the demo authenticator code (accounts/demo.py).
             from accounts.demo import current_demo_code
 
-            page.locator("input[name=code]").fill(current_demo_code())
-            page.locator("button[type=submit]").first.click()
+            code = page.locator("input[name=code]")
+            code.fill(current_demo_code())
+            code.press("Enter")  # submits the code form (the page has other forms too)
             page.wait_for_load_state()
             assert "/2fa/authenticate/" not in page.url, f"second factor failed for {email}"
         return page

@@ -62,7 +62,7 @@ def test_20_concurrent_reservations_of_100_on_700_let_exactly_7_through(setup, a
     account = ledger.account_for_worker(worker=alice)
     assert balance_of(account) == Decimal("0.00")
     assert Reservation.objects.filter(status="open").count() == 7
-    assert balance_of(ledger.reservations_account()) == Decimal("700.00")
+    assert ledger.reserved_total() == Decimal("700.00")
     assert_invariants_hold()
 
 

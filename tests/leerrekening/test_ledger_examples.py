@@ -42,7 +42,7 @@ def test_funding_deposit_reserve_and_post_move_money_as_in_the_design(funder, al
     assert balance_of(ledger.external_account()) == D("-1000.00")
     assert balance_of(ledger.account_for_funder(funder=funder)) == D("500.00")
     assert balance_of(ledger.account_for_worker(worker=alice)) == D("200.00")
-    assert balance_of(ledger.reservations_account()) == D("0.00")
+    assert ledger.reserved_total() == D("0.00")
     assert balance_of(ledger.account_for_provider(provider=provider)) == D("300.00")
     reservation.refresh_from_db()
     assert reservation.status == Reservation.Status.POSTED
@@ -70,7 +70,7 @@ def test_void_returns_the_reservation_in_full_to_the_tranches_it_came_from(funde
     assert Tranche.objects.get(deposit=early).remaining == D("100.00")
     assert Tranche.objects.get(deposit=late).remaining == D("400.00")
     assert balance_of(ledger.account_for_worker(worker=alice)) == D("500.00")
-    assert balance_of(ledger.reservations_account()) == D("0.00")
+    assert ledger.reserved_total() == D("0.00")
     assert_invariants_hold()
 
 
@@ -281,3 +281,24 @@ def test_the_account_stays_with_the_worker_across_a_job_change(funder, alice, bo
     factories.EmploymentFactory(worker=alice, employer=bouw, start_date=datetime.date(2026, 7, 1))
     assert balance_of(ledger.account_for_worker(worker=alice)) == D("300.00")
     assert Tranche.objects.get(account__worker=alice).funder == funder
+
+
+def test_reservations_of_different_workers_go_to_their_own_escrow_shard(
+    funder, alice, bob, provider
+):
+    funded(funder, "1000.00")
+    for worker, key in ((alice, "a"), (bob, "b")):
+        ledger.deposit_create(funder=funder, worker=worker, amount=D("100.00"), idempotency_key=key)
+    first = ledger.reservation_create(
+        worker=alice, provider=provider, amount=D("30.00"), idempotency_key="ra"
+    )
+    second = ledger.reservation_create(
+        worker=bob, provider=provider, amount=D("40.00"), idempotency_key="rb"
+    )
+    shards = {r.reserve_transfer.credit_account.shard for r in (first, second)}
+    expected = {r.account_id % ledger.reservation_shards() for r in (first, second)}
+    assert shards == expected
+    assert ledger.reserved_total() == D("70.00")
+    ledger.reservation_void(reservation=first, idempotency_key="va")
+    assert ledger.reserved_total() == D("40.00")
+    assert_invariants_hold()
