@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 import leerportaal.api.schema  # noqa: F401  (registers the API-key security scheme)
 from leerrekening.api import bookings as bookings_api
 from leerrekening.api import employer as employer_api
+from leerrekening.api import provider as provider_api
 from leerrekening.api import views as ledger_api
 
 v1 = [
@@ -31,6 +32,14 @@ v1 = [
     ),
     path(
         "employer/job-changes/", employer_api.JobChangesApi.as_view(), name="employer-job-changes"
+    ),
+    path(
+        "provider/bookings/", provider_api.ProviderBookingsApi.as_view(), name="provider-bookings"
+    ),
+    path(
+        "provider/bookings/<int:booking_id>/start/",
+        provider_api.ProviderBookingStartApi.as_view(),
+        name="provider-booking-start",
     ),
     path("", include("ambassadeurs.api.urls")),
     path("", include("accounts.api.urls")),

@@ -22,7 +22,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
-from leerrekening.models import Booking, Course, LedgerAccount, Reservation
+from leerrekening.models import Booking, Course, LedgerAccount, Provider, Reservation
 from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
 from leerrekening.services import ledger
 from leerrekening.services.notifications import notification_create
@@ -285,10 +285,13 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
 
 
 @transaction.atomic
-def booking_declare_start(*, booking: Booking, by: User) -> Booking:
+def booking_declare_start(
+    *, booking: Booking, by: User | None, provider: Provider | None = None
+) -> Booking:
     """Provider staff declare that the worker started: the reservation is posted to the provider.
 
-    Only staff of the course's own provider; only a reserved booking; from
+    `by` is a staff member of the provider (portal), or None with `provider` when the provider's
+    own system declares it with its API key. Only the course's own provider; only a reserved booking; from
     start_declarable_from(). A provider never creates a booking or a charge: this moves exactly
     the amount the worker reserved, to the provider the worker chose. Idempotent per booking.
     Raises NotProviderStaff, BookingNotStartable, StartTooEarly.
@@ -298,7 +301,10 @@ def booking_declare_start(*, booking: Booking, by: User) -> Booking:
         .select_related("course__provider", "reservation")
         .get(pk=booking.pk)
     )
-    if not booking.course.provider.memberships.filter(user=by).exists():
+    if by is not None:
+        if not booking.course.provider.memberships.filter(user=by).exists():
+            raise NotProviderStaff(booking.pk)
+    elif provider is None or booking.course.provider_id != provider.pk:
         raise NotProviderStaff(booking.pk)
     if booking.status == Booking.Status.STARTED:
         return booking

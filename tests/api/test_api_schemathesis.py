@@ -58,11 +58,15 @@ def credentials(keep_test_connection, acme, alice, amir, amir_at_acme, carla):
     factories.CourseFactory()
     factories.ConversationRequestFactory(worker=alice, employer=acme)
     _, key = api_key_create(name="Salaris", employer=acme, by=carla)
+    _, provider_key = api_key_create(
+        name="Planning", provider=factories.ProviderFactory(), by=carla
+    )
     worker, ambassador = Client(), Client()
     worker.force_login(alice)
     ambassador.force_login(amir)
     return {
         "employer": {"Authorization": f"Api-Key {key}"},
+        "provider": {"Authorization": f"Api-Key {provider_key}"},
         "worker": {"sessionid": worker.cookies["sessionid"].value},
         "ambassador": {"sessionid": ambassador.cookies["sessionid"].value},
     }
