@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("leerportaal.api.urls")),
     path("", include("leerrekening.urls")),
     path("", include("ambassadeurs.urls")),
+    path("", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]
 
