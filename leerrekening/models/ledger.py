@@ -8,7 +8,8 @@ the only account allowed below zero; so the sum of all balances is always zero.
 What the database guarantees, whatever code runs against it:
 
 - a transfer's amount is positive and its two accounts differ (CHECK);
-- transfers are append-only: UPDATE and DELETE are refused by a trigger;
+- transfers are append-only: UPDATE and DELETE are refused by a trigger (hand-written, see
+  leerrekening/ledger_sql.py: no session setting can switch these guards off);
 - balances change only by inserting transfers: a statement-level trigger adds each inserted
   transfer to its two accounts (a bulk insert of 5,000 deposits updates the funder's row once),
   and a guard trigger refuses any other change to a balance;
@@ -27,7 +28,6 @@ provider). Balances: external -1000, funder 500, worker 200, reservations 0, pro
 
 from __future__ import annotations
 
-import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -160,27 +160,6 @@ class LedgerAccount(models.Model):
                 name="ledger_account_shard_only_escrow",
             ),
         ]
-        triggers = [
-            pgtrigger.Trigger(
-                name="ledger_account_opens_at_zero",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Insert,
-                condition=~pgtrigger.Q(new__balance=0),
-                func="RAISE EXCEPTION 'a ledger account opens with balance 0' "
-                "USING ERRCODE = 'check_violation';",
-            ),
-            pgtrigger.Trigger(
-                name="ledger_balance_only_by_transfers",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__balance__df=pgtrigger.F("new__balance")),
-                # Depth 1 is a direct UPDATE; the transfer trigger's update runs at depth 2.
-                func="IF pg_trigger_depth() < 2 THEN "
-                "RAISE EXCEPTION 'a balance changes only by inserting a transfer' "
-                "USING ERRCODE = 'restrict_violation'; END IF; RETURN NEW;",
-            ),
-            pgtrigger.Protect(name="ledger_account_never_deleted", operation=pgtrigger.Delete),
-        ]
 
     def __str__(self) -> str:
         owner = self.worker or self.funder or self.provider
@@ -263,19 +242,6 @@ class Transfer(models.Model):
             models.Index(fields=["debit_account", "-id"], name="transfer_debit_hist"),
             models.Index(fields=["credit_account", "-id"], name="transfer_credit_hist"),
         ]
-        triggers = [
-            pgtrigger.Protect(
-                name="transfer_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            ),
-            pgtrigger.Trigger(
-                name="transfer_applies_to_balances",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                referencing=pgtrigger.Referencing(new="new_transfers"),
-                func=APPLY_TRANSFERS_SQL,
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} € {self.amount}"
@@ -302,7 +268,7 @@ class Tranche(models.Model):
         Transfer, on_delete=models.PROTECT, related_name="tranche", verbose_name=_("storting")
     )
     amount = models.DecimalField(_("gestort"), **MONEY)
-    # Maintained by the database from tranche movements; never written from Python.
+    # Opens at `amount`; afterwards maintained by the database from tranche movements.
     remaining = models.DecimalField(_("over"), default=0, editable=False, **MONEY)
     ends_on = models.DateField(_("einddatum"), null=True, blank=True)
     at_end = models.CharField(_("aan het eind"), max_length=10, choices=AtEnd.choices)
@@ -332,35 +298,22 @@ class Tranche(models.Model):
             ),
             models.Index(fields=["ends_on"], name="tranche_ends_on", condition=Q(ended_at=None)),
         ]
-        triggers = [
-            pgtrigger.Trigger(
-                name="tranche_opens_empty",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Insert,
-                condition=~pgtrigger.Q(new__remaining=0),
-                func="RAISE EXCEPTION 'a tranche opens empty; its deposit movement fills it' "
-                "USING ERRCODE = 'check_violation';",
-            ),
-            pgtrigger.Trigger(
-                name="tranche_remaining_only_by_movements",
-                when=pgtrigger.Before,
-                operation=pgtrigger.Update,
-                condition=pgtrigger.Q(old__remaining__df=pgtrigger.F("new__remaining")),
-                func="IF pg_trigger_depth() < 2 THEN "
-                "RAISE EXCEPTION 'a tranche remainder changes only by a tranche movement' "
-                "USING ERRCODE = 'restrict_violation'; END IF; RETURN NEW;",
-            ),
-            pgtrigger.Protect(name="tranche_never_deleted", operation=pgtrigger.Delete),
-        ]
 
     def __str__(self) -> str:
         return f"{self.funder} € {self.remaining} / {self.amount}"
 
 
+# Applies inserted movements to their tranches, once per tranche per statement. A tranche's own
+# deposit movement is history only: the tranche already opened with the whole deposit remaining,
+# so a bulk deposit writes each tranche once instead of inserting and then updating it.
 APPLY_MOVEMENTS_SQL = """
 UPDATE leerrekening_tranche AS tranche
    SET remaining = tranche.remaining + delta.amount
-  FROM (SELECT tranche_id, SUM(amount) AS amount FROM new_movements GROUP BY tranche_id) AS delta
+  FROM (SELECT m.tranche_id, SUM(m.amount) AS amount
+          FROM new_movements m
+          JOIN leerrekening_tranche t ON t.id = m.tranche_id
+         WHERE m.transfer_id <> t.deposit_id
+         GROUP BY m.tranche_id) AS delta
  WHERE tranche.id = delta.tranche_id;
 RETURN NULL;
 """
@@ -378,19 +331,6 @@ class TrancheMovement(models.Model):
             models.CheckConstraint(condition=~Q(amount=0), name="tranche_movement_not_zero"),
             models.UniqueConstraint(
                 fields=["transfer", "tranche"], name="tranche_movement_once_per_transfer"
-            ),
-        ]
-        triggers = [
-            pgtrigger.Protect(
-                name="tranche_movement_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            ),
-            pgtrigger.Trigger(
-                name="tranche_movement_applies",
-                level=pgtrigger.Statement,
-                when=pgtrigger.After,
-                operation=pgtrigger.Insert,
-                referencing=pgtrigger.Referencing(new="new_movements"),
-                func=APPLY_MOVEMENTS_SQL,
             ),
         ]
 
@@ -441,18 +381,6 @@ class Reservation(models.Model):
         ]
         indexes = [
             models.Index(fields=["account"], name="reservation_open", condition=Q(status="open")),
-        ]
-        triggers = [
-            # Once settled, a reservation never changes again; open -> posted/voided only.
-            pgtrigger.Protect(
-                name="reservation_settles_once",
-                operation=pgtrigger.Update,
-                condition=~pgtrigger.Q(old__status="open")
-                | pgtrigger.Q(new__status="open")
-                | pgtrigger.Q(old__amount__df=pgtrigger.F("new__amount"))
-                | pgtrigger.Q(old__account_id__df=pgtrigger.F("new__account_id")),
-            ),
-            pgtrigger.Protect(name="reservation_never_deleted", operation=pgtrigger.Delete),
         ]
 
     def __str__(self) -> str:
