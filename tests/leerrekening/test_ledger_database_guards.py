@@ -127,3 +127,11 @@ def test_a_settled_reservation_cannot_be_reopened_by_sql(deposit, alice):
 def test_ledger_accounts_and_tranches_are_never_deleted(deposit, alice):
     refused("DELETE FROM leerrekening_ledgeraccount WHERE worker_id = %s", [alice.pk])
     refused("DELETE FROM leerrekening_tranche WHERE deposit_id = %s", [deposit.pk])
+
+
+def test_no_session_setting_switches_the_guards_off(deposit):
+    # django-pgtrigger's triggers obey `SET pgtrigger.ignore`; the ledger's own do not.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pgtrigger.ignore = '{transfer_append_only}'")
+    refused("UPDATE leerrekening_transfer SET amount = 1 WHERE id = %s", [deposit.pk])
+    assert Transfer.objects.get(pk=deposit.pk).amount == Decimal("200.00")
