@@ -109,7 +109,7 @@ class ReservationAdmin(ReadOnlyLedgerAdmin):
 
 
 # Audit trail of the catalogue (django-pghistory), for coordinators; see accounts/admin.py.
-for _event_model in ("ProviderEvent", "CourseEvent"):
+for _event_model in ("ProviderEvent", "CourseEvent", "DepositSchemeEvent"):
     admin.site.register(apps.get_model("leerrekening", _event_model), AuditEventAdmin)
 
 

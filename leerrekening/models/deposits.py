@@ -26,6 +26,7 @@ Learning accounts and tranches are never touched by a job change: they belong to
 
 from __future__ import annotations
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -37,6 +38,7 @@ from leerrekening.models.ledger import MONEY, Funder, Tranche
 MAX_VALID_YEARS = 5
 
 
+@pghistory.track()
 class DepositScheme(models.Model):
     """A CAO rule: every active employee of `employer` gets `amount` per period from `funder`.
 

@@ -97,3 +97,17 @@ def test_course_and_provider_changes_are_audited_for_coordinators(client, carla,
         403,
     )
     assert Course.objects.filter(pk=course.pk).exists()
+
+
+def test_scheme_changes_are_audited(client, carla, acme):
+    from tests.leerrekening.test_scheme_rules import make_scheme
+
+    scheme = make_scheme(factories.FunderFactory(employer=acme), acme)
+    scheme.amount = "750.00"
+    scheme.save()
+    events = apps.get_model("leerrekening", "DepositSchemeEvent").objects.filter(pgh_obj=scheme)
+    assert [str(e.amount) for e in events.order_by("pgh_id")] == ["500.00", "750.00"]
+    client.force_login(carla)
+    assert (
+        client.get(reverse("admin:leerrekening_depositschemeevent_changelist")).status_code == 200
+    )
