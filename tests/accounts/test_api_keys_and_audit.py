@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey, Employment
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,6 @@ def test_only_coordinators_open_the_audit_trail(client, request, persona):
 
 def test_course_and_provider_changes_are_audited_for_coordinators(client, carla, olaf):
     from leerrekening.models import Course
-    from tests import factories
 
     course = factories.CourseFactory(title="Lassen basis")
     course.price = "199.00"
