@@ -147,7 +147,7 @@ def build_background(n: int) -> None:
             cur.execute(
                 "INSERT INTO leerrekening_tranche (account_id, funder_id, source, deposit_id,"
                 " amount, remaining, ends_on, at_end, created_at)"
-                " SELECT t.credit_account_id, a.funder_id, 'sector', t.id, t.amount, 0, NULL,"
+                " SELECT t.credit_account_id, a.funder_id, 'sector', t.id, t.amount, t.amount, NULL,"
                 " 'keep', t.created_at FROM leerrekening_transfer t"
                 " JOIN leerrekening_ledgeraccount a ON a.id = t.debit_account_id"
                 " WHERE t.idempotency_key = ANY(%s)",
