@@ -551,38 +551,41 @@ class DepositBatchAdmin(EmployerScopedAdmin):
         if request.method != "POST":
             raise PermissionDenied
 
-    def confirm_view(self, request, batch_id: int):
+    def _batch_action(self, request, batch_id: int, service, success: str):
+        """POST only, on a batch of the user's own organisation; domain errors become messages."""
         self._post_only(request)
         batch = self._scoped(request, batch_id)
         try:
-            deposit_services.deposit_batch_confirm(batch=batch, by=request.user)
+            service(batch=batch, by=request.user)
         except deposit_services.DepositError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Bevestigd. De stortingen worden nu verwerkt."))
+            messages.success(request, success)
         return redirect("admin:leerrekening_depositbatch_change", batch.pk)
+
+    def confirm_view(self, request, batch_id: int):
+        return self._batch_action(
+            request,
+            batch_id,
+            deposit_services.deposit_batch_confirm,
+            _("Bevestigd. De stortingen worden nu verwerkt."),
+        )
 
     def cancel_view(self, request, batch_id: int):
-        self._post_only(request)
-        batch = self._scoped(request, batch_id)
-        try:
-            deposit_services.deposit_batch_cancel(batch=batch, by=request.user)
-        except deposit_services.DepositError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("De batch is vervallen. Er is niets gestort."))
-        return redirect("admin:leerrekening_depositbatch_change", batch.pk)
+        return self._batch_action(
+            request,
+            batch_id,
+            deposit_services.deposit_batch_cancel,
+            _("De batch is vervallen. Er is niets gestort."),
+        )
 
     def resume_view(self, request, batch_id: int):
-        self._post_only(request)
-        batch = self._scoped(request, batch_id)
-        try:
-            deposit_services.deposit_batch_resume(batch=batch, by=request.user)
-        except deposit_services.DepositError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("De batch wordt hervat."))
-        return redirect("admin:leerrekening_depositbatch_change", batch.pk)
+        return self._batch_action(
+            request,
+            batch_id,
+            deposit_services.deposit_batch_resume,
+            _("De batch wordt hervat."),
+        )
 
     def report_view(self, request, batch_id: int):
         batch = self._scoped(request, batch_id)

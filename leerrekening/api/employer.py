@@ -8,6 +8,7 @@ Idempotency-Key: a retried call returns the first answer and makes no second bat
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -245,7 +246,7 @@ class JobChangesApi(APIView):
             else None
         )
         if previous is None or not previous.is_active_on(
-            values["start_date"] - timezone.timedelta(days=1)
+            values["start_date"] - datetime.timedelta(days=1)
         ):
             raise ApiError(
                 code="not_found",

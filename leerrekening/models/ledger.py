@@ -9,7 +9,7 @@ What the database guarantees, whatever code runs against it:
 
 - a transfer's amount is positive and its two accounts differ (CHECK);
 - transfers are append-only: UPDATE and DELETE are refused by a trigger (hand-written, see
-  leerrekening/ledger_sql.py: no session setting can switch these guards off);
+  migration 0010_ledger_triggers_without_bypass: no session setting can switch them off);
 - balances change only by inserting transfers: a statement-level trigger adds each inserted
   transfer to its two accounts (a bulk insert of 5,000 deposits updates the funder's row once),
   and a guard trigger refuses any other change to a balance;
@@ -166,24 +166,6 @@ class LedgerAccount(models.Model):
         return f"{self.get_kind_display()}: {owner}" if owner else self.get_kind_display()
 
 
-# Adds every inserted transfer to the balances of its two accounts, once per statement: a bulk
-# insert touches each account row once. Runs with the rows already locked by the service.
-APPLY_TRANSFERS_SQL = """
-UPDATE leerrekening_ledgeraccount AS account
-   SET balance = account.balance + delta.amount
-  FROM (
-        SELECT account_id, SUM(amount) AS amount FROM (
-            SELECT credit_account_id AS account_id, amount FROM new_transfers
-            UNION ALL
-            SELECT debit_account_id, -amount FROM new_transfers
-        ) AS legs
-        GROUP BY account_id
-       ) AS delta
- WHERE account.id = delta.account_id;
-RETURN NULL;
-"""
-
-
 class Transfer(models.Model):
     class Kind(models.TextChoices):
         FUNDING = "funding", _("Inleg financier")
@@ -301,22 +283,6 @@ class Tranche(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funder} € {self.remaining} / {self.amount}"
-
-
-# Applies inserted movements to their tranches, once per tranche per statement. A tranche's own
-# deposit movement is history only: the tranche already opened with the whole deposit remaining,
-# so a bulk deposit writes each tranche once instead of inserting and then updating it.
-APPLY_MOVEMENTS_SQL = """
-UPDATE leerrekening_tranche AS tranche
-   SET remaining = tranche.remaining + delta.amount
-  FROM (SELECT m.tranche_id, SUM(m.amount) AS amount
-          FROM new_movements m
-          JOIN leerrekening_tranche t ON t.id = m.tranche_id
-         WHERE m.transfer_id <> t.deposit_id
-         GROUP BY m.tranche_id) AS delta
- WHERE tranche.id = delta.tranche_id;
-RETURN NULL;
-"""
 
 
 class TrancheMovement(models.Model):
