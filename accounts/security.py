@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
+from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -21,7 +22,17 @@ ALLOWED_PREFIXES = ("/account/", "/uitloggen/", "/i18n/", "/static/", "/health/"
 def mfa_required(user) -> bool:
     if not (user and user.is_authenticated and getattr(user, "pk", None)):
         return False
-    return bool(user.is_staff or user.is_coordinator or user.employer_memberships.exists())
+    if user.is_staff or user.is_coordinator:
+        return True
+    # Asked on every request of every signed-in user, so fresh (a worker made employer staff is
+    # held to it on their next page) and in plain SQL: the ORM's query building cost more than
+    # the query.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM accounts_employermembership WHERE user_id = %s)",
+            [user.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 class MfaRequiredMiddleware:

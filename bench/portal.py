@@ -220,9 +220,10 @@ def build_catalogue(courses: int):
 def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
     """`count` workers with EUR 1,000 each, a signed-in session, and e-mailed codes ready."""
     import datetime
+    from importlib import import_module
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
 
     from accounts.models import User
@@ -256,9 +257,12 @@ def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
             for _ in range(3)
         ]
     )  # fmt: skip
+    # Signed in as a login would: through the configured session engine (cached_db: Redis and
+    # PostgreSQL).
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
     sessions = []
     for w in workers:
-        store = SessionStore()
+        store = session_store()
         store[SESSION_KEY] = str(w.pk)
         store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         store[HASH_SESSION_KEY] = w.get_session_auth_hash()

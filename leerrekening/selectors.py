@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet
 
 from accounts.models import Employment, User
 from leerrekening.models import Course, LedgerAccount, Provider, Reservation, Tranche, Transfer
@@ -40,19 +39,16 @@ class AccountSummary:
 
 
 def account_summary(*, worker: User) -> AccountSummary:
-    """Balance, reserved and available in one query."""
-    row = (
-        LedgerAccount.objects.filter(worker=worker)
-        .annotate(
-            reserved=Coalesce(
-                Sum("reservations__amount", filter=Q(reservations__status=Reservation.Status.OPEN)),
-                Value(Decimal("0")),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
+    """Balance, reserved and available in one query (plain SQL: it is on every booking request,
+    and building the ORM's aggregate cost more than running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.balance, COALESCE((SELECT sum(r.amount) FROM leerrekening_reservation r"
+            "                             WHERE r.account_id = a.id AND r.status = %s), 0)"
+            "  FROM leerrekening_ledgeraccount a WHERE a.worker_id = %s",
+            [Reservation.Status.OPEN, worker.pk],
         )
-        .values_list("balance", "reserved")
-        .first()
-    )
+        row = cursor.fetchone()
     available, reserved = row if row else (Decimal("0.00"), Decimal("0.00"))
     return AccountSummary(available=available, reserved=reserved, total=available + reserved)
 

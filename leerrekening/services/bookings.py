@@ -14,15 +14,15 @@ announced to the worker, who can freeze it ("dit was ik niet").
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from leerrekening.models import Booking, Course, LedgerAccount, Provider, Reservation
+from leerrekening.models import Booking, Course, Provider, Reservation
 from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
 from leerrekening.services import ledger
 from leerrekening.services.notifications import notification_create
@@ -115,29 +115,73 @@ def _money(value: Decimal) -> str:
     return f"€ {value:.2f}".replace(".", ",")
 
 
-def _lock_worker(worker: User) -> None:
-    # The worker's row serialises their own bookings: the pending cap holds under a double submit.
-    User.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).get()
+@dataclass(frozen=True)
+class _LockedCourse:
+    """What booking_create reads under its locks, in one round trip."""
+
+    title: str
+    price: Decimal
+    capacity: int
+    start_date: datetime.date
+    provider_id: int
+    provider_name: str
+    bookable: bool
+    token_booking_id: int | None
+    token_course_id: int | None
+    mine_here: int
+    pending: int
+    taken: int
+    recent: int
+    balance: Decimal | None
+    new_booking_id: int
 
 
-def _lock_course(course: Course) -> Course:
-    return (
-        Course.objects.select_for_update(of=("self",)).select_related("provider").get(pk=course.pk)
+def _lock_and_read(
+    cursor, *, worker: User, course: Course, request_token: str, today: datetime.date
+) -> _LockedCourse | None:
+    """Lock the worker's row (it serialises their own bookings: the pending cap holds under a
+    double submit), then the course's row (capacity and the course cap hold in a rush), then read
+    everything the checks need. Three statements in one round trip; the last starts after the
+    locks are held, so under READ COMMITTED it sees every booking committed before.
+    Also draws the new booking's id, so the reservation's key can name it before it is inserted.
+    """
+    cursor.execute(
+        "SELECT 1 FROM accounts_user WHERE id = %(worker)s FOR UPDATE;"
+        " SELECT 1 FROM leerrekening_course WHERE id = %(course)s FOR UPDATE;"
+        " SELECT c.title, c.price, c.capacity, c.start_date, c.provider_id, p.name,"
+        "        c.approved_at IS NOT NULL AND p.approved_at IS NOT NULL AND c.start_date > %(today)s,"
+        "        token.id, token.course_id,"
+        "        n.mine_here, n.pending, n.taken, n.recent,"
+        "        (SELECT balance FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s),"
+        "        nextval(pg_get_serial_sequence('leerrekening_booking', 'id'))"
+        "   FROM leerrekening_course c"
+        "   JOIN leerrekening_provider p ON p.id = c.provider_id"
+        "   LEFT JOIN leerrekening_booking token"
+        "     ON token.worker_id = %(worker)s AND token.request_token = %(token)s"
+        "  CROSS JOIN ("
+        "    SELECT count(*) FILTER (WHERE worker_id = %(worker)s AND course_id = %(course)s"
+        "                              AND status = ANY(%(active)s)) AS mine_here,"
+        "           count(*) FILTER (WHERE worker_id = %(worker)s"
+        "                              AND status = ANY(%(pending)s)) AS pending,"
+        "           count(*) FILTER (WHERE course_id = %(course)s"
+        "                              AND status = ANY(%(active)s)) AS taken,"
+        "           count(*) FILTER (WHERE course_id = %(course)s"
+        "                              AND created_at >= %(period_start)s) AS recent"
+        "      FROM leerrekening_booking"
+        "     WHERE worker_id = %(worker)s OR course_id = %(course)s) AS n"
+        "  WHERE c.id = %(course)s",
+        {
+            "worker": worker.pk,
+            "course": course.pk,
+            "token": request_token,
+            "today": today,
+            "active": list(ACTIVE_STATUSES),
+            "pending": list(PENDING_STATUSES),
+            "period_start": timezone.now() - datetime.timedelta(days=settings.BOOKING_PERIOD_DAYS),
+        },
     )
-
-
-def _worker_balance(worker: User) -> Decimal:
-    balance = LedgerAccount.objects.filter(worker=worker).values_list("balance", flat=True).first()
-    return balance if balance is not None else ZERO
-
-
-def course_is_bookable(*, course: Course, today: datetime.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return (
-        course.approved_at is not None
-        and course.provider.approved_at is not None
-        and course.start_date > today
-    )
+    row = cursor.fetchone()
+    return _LockedCourse(*row) if row else None
 
 
 def start_declarable_from(*, course: Course) -> datetime.date:
@@ -169,80 +213,100 @@ def booking_create(
     Raises NotWorkRelated, CourseNotBookable, CourseFull, CourseBookingCapReached,
     TooManyPendingBookings, AlreadyBooked, InsufficientBudget, RequestTokenReused.
     """
-    _lock_worker(worker)
-    existing = Booking.objects.filter(worker=worker, request_token=request_token).first()
-    if existing is not None:
-        if existing.course_id != course.pk:
-            raise RequestTokenReused(request_token)
-        return existing
-    if not work_related:
-        raise NotWorkRelated("only courses about work and career are paid from the budget")
-
-    course = _lock_course(course)
     today = timezone.localdate()
-    if not course_is_bookable(course=course, today=today):
-        raise CourseNotBookable(course.pk)
-    # One query for all four checks; the worker and course rows are locked, so they hold.
-    period_start = timezone.now() - datetime.timedelta(days=settings.BOOKING_PERIOD_DAYS)
-    counts = Booking.objects.filter(Q(worker=worker) | Q(course=course)).aggregate(
-        mine_here=Count("pk", filter=Q(worker=worker, course=course, status__in=ACTIVE_STATUSES)),
-        pending=Count("pk", filter=Q(worker=worker, status__in=PENDING_STATUSES)),
-        taken=Count("pk", filter=Q(course=course, status__in=ACTIVE_STATUSES)),
-        recent=Count("pk", filter=Q(course=course, created_at__gte=period_start)),
-    )
-    if counts["mine_here"]:
-        raise AlreadyBooked(course.pk)
-    if counts["pending"] >= settings.BOOKING_MAX_PENDING_PER_WORKER:
-        raise TooManyPendingBookings(settings.BOOKING_MAX_PENDING_PER_WORKER)
-    if counts["taken"] >= course.capacity:
-        raise CourseFull(course.pk)
-    if counts["recent"] >= settings.BOOKING_MAX_PER_COURSE_PER_PERIOD:
-        raise CourseBookingCapReached(course.pk)
-
-    available = _worker_balance(worker)
-    if available >= course.price:
-        budget_amount = course.price
-    elif pays_rest_self and available > 0:
-        budget_amount = available
-    else:
-        raise InsufficientBudget(available=available, requested=course.price)
-
-    booking = Booking.objects.create(
-        worker=worker,
-        course=course,
-        price=course.price,
-        budget_amount=budget_amount,
-        own_contribution=course.price - budget_amount,
-        work_related=True,
-        request_token=request_token,
-    )
-    try:
-        reservation = ledger.reservation_create(
-            worker=worker,
-            provider=course.provider,
-            amount=budget_amount,
-            idempotency_key=f"booking:{booking.pk}:reserve",
-            cause=f"booking:{booking.pk}",
+    with connection.cursor() as cursor:
+        locked = _lock_and_read(
+            cursor, worker=worker, course=course, request_token=request_token, today=today
         )
-    except ledger.InsufficientFunds as exc:
-        # The balance changed between our read and the ledger's lock (an expiry, another tab).
-        raise InsufficientBudget(available=exc.available, requested=course.price) from exc
-    booking.reservation = reservation
-    booking.status = Booking.Status.RESERVED
-    booking.save(update_fields=["reservation", "status", "updated_at"])
+        if locked is not None and locked.token_booking_id is not None:
+            if locked.token_course_id != course.pk:
+                raise RequestTokenReused(request_token)
+            return Booking.objects.get(pk=locked.token_booking_id)
+        if not work_related:
+            raise NotWorkRelated("only courses about work and career are paid from the budget")
+        if locked is None or not locked.bookable:
+            raise CourseNotBookable(course.pk)
+        if locked.mine_here:
+            raise AlreadyBooked(course.pk)
+        if locked.pending >= settings.BOOKING_MAX_PENDING_PER_WORKER:
+            raise TooManyPendingBookings(settings.BOOKING_MAX_PENDING_PER_WORKER)
+        if locked.taken >= locked.capacity:
+            raise CourseFull(course.pk)
+        if locked.recent >= settings.BOOKING_MAX_PER_COURSE_PER_PERIOD:
+            raise CourseBookingCapReached(course.pk)
+
+        price = locked.price
+        available = locked.balance if locked.balance is not None else ZERO
+        if available >= price:
+            budget_amount = price
+        elif pays_rest_self and available > 0:
+            budget_amount = available
+        else:
+            raise InsufficientBudget(available=available, requested=price)
+
+        booking_id = locked.new_booking_id
+        try:
+            reservation = ledger.reservation_create(
+                worker=worker,
+                provider=Provider(pk=locked.provider_id, name=locked.provider_name),
+                amount=budget_amount,
+                idempotency_key=f"booking:{booking_id}:reserve",
+                cause=f"booking:{booking_id}",
+                key_serialised=True,  # the worker's row is locked and the id is new
+            )
+        except ledger.InsufficientFunds as exc:
+            # The balance changed between our read and the ledger's lock (an expiry, another tab).
+            raise InsufficientBudget(available=exc.available, requested=price) from exc
+
+        # Inserted once the money is reserved, so in one go and already reserved; the constraints
+        # (one active booking per worker and course, once per token, amounts) still guard it.
+        now = timezone.now()
+        booking = Booking(
+            pk=booking_id,
+            worker=worker,
+            course=course,
+            reservation=reservation,
+            price=price,
+            budget_amount=budget_amount,
+            own_contribution=price - budget_amount,
+            work_related=True,
+            status=Booking.Status.RESERVED,
+            request_token=request_token,
+            created_at=now,
+            updated_at=now,
+        )
+        cursor.execute(
+            "INSERT INTO leerrekening_booking (id, worker_id, course_id, reservation_id, price,"
+            " budget_amount, own_contribution, work_related, status, status_before_freeze,"
+            " request_token, frozen_reason, created_at, updated_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, true, %s, '', %s, '', %s, %s)",
+            [
+                booking.pk,
+                worker.pk,
+                course.pk,
+                reservation.pk,
+                booking.price,
+                booking.budget_amount,
+                booking.own_contribution,
+                booking.status,
+                request_token,
+                now,
+                now,
+            ],
+        )
 
     own = (
-        f" Je betaalt zelf {_money(booking.own_contribution)} aan {course.provider.name}."
+        f" Je betaalt zelf {_money(booking.own_contribution)} aan {locked.provider_name}."
         if booking.own_contribution
         else ""
     )
     notification_create(
         user_id=worker.pk,
         kind="booking",
-        title=f"Je hebt {course.title} geboekt",
+        title=f"Je hebt {locked.title} geboekt",
         body=(
             f"We hebben {_money(budget_amount)} van je leerrekening gereserveerd voor "
-            f"{course.title} bij {course.provider.name} (start {course.start_date:%d-%m-%Y}).{own}"
+            f"{locked.title} bij {locked.provider_name} (start {locked.start_date:%d-%m-%Y}).{own}"
             " Het geld gaat pas naar de opleider als de opleiding begint."
         ),
         dedupe_key=f"booking:{booking.pk}:created",

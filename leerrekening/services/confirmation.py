@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime
 import secrets
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from leerrekening.models import OneTimeCode
@@ -52,28 +51,31 @@ def one_time_code_send(*, user: User, purpose: str = BOOKING) -> OneTimeCode:
 
 def one_time_code_verify(*, user: User, code: str, purpose: str = BOOKING) -> bool:
     """True once for the right code within 10 minutes and 5 attempts. Every attempt is counted
-    (committed on its own, so a wrong guess is counted even when the caller's work rolls back)."""
+    (committed on its own, so a wrong guess is counted even when the caller's work rolls back).
+
+    One statement in autocommit: it locks the newest unused code of the purpose, counts the
+    attempt and, for the right code, marks it used, all only while the code is unexpired and has
+    attempts left. A concurrent second use of the same code waits for the row lock, then finds it
+    used. Comparing the hashes in SQL leaks nothing a timing can use: both sides are keyed hashes,
+    and a guess cannot steer its own hash towards the stored one.
+    """
     code = (code or "").strip().replace(" ", "")
-    with transaction.atomic():
-        record = (
-            OneTimeCode.objects.select_for_update()
-            .filter(user=user, purpose=purpose, used_at__isnull=True)
-            .order_by("-created_at")
-            .first()
+    # A malformed code still costs an attempt; its empty hash matches nothing.
+    guess = _code_hash(user_id=user.pk, code=code) if code.isdigit() and len(code) == 6 else ""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE leerrekening_onetimecode SET attempts = attempts + 1,"
+            "  used_at = CASE WHEN code_hash = %s THEN %s::timestamptz END"
+            " WHERE id = (SELECT id FROM leerrekening_onetimecode"
+            "              WHERE user_id = %s AND purpose = %s AND used_at IS NULL"
+            "              ORDER BY created_at DESC LIMIT 1 FOR UPDATE)"
+            "   AND used_at IS NULL AND expires_at > %s AND attempts < %s"
+            " RETURNING used_at IS NOT NULL",
+            [guess, now, user.pk, purpose, now, MAX_ATTEMPTS],
         )
-        if record is None or record.expires_at <= timezone.now():
-            return False
-        if record.attempts >= MAX_ATTEMPTS:
-            return False
-        OneTimeCode.objects.filter(pk=record.pk).update(attempts=F("attempts") + 1)
-        if not (
-            code.isdigit()
-            and len(code) == 6
-            and constant_time_compare(_code_hash(user_id=user.pk, code=code), record.code_hash)
-        ):
-            return False
-        OneTimeCode.objects.filter(pk=record.pk).update(used_at=timezone.now())
-    return True
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def fresh_confirmation_check(

@@ -539,60 +539,77 @@ def deposit_create(
 # --- Two-phase spending ---------------------------------------------------------------------------
 
 
-def _spendable_tranches(cursor, account_id: int, today: datetime.date) -> list[tuple[int, Decimal]]:
-    """The account's tranches that may be spent, in spending order, locked.
-
-    A tranche past its end date that goes back to its funder is no longer spendable, even before
-    the expiry task has moved it.
-    """
+def _reservation_accounts(cursor, *, worker: User, provider: Provider) -> tuple[int, int, int]:
+    """The worker's learning account, its escrow shard and the provider's account, in one query;
+    opened where missing (rare: a first reservation, a new provider)."""
     cursor.execute(
-        "SELECT id, remaining FROM leerrekening_tranche"
-        " WHERE account_id = %s AND remaining > 0"
-        "   AND (ends_on IS NULL OR ends_on >= %s OR at_end = %s)"
-        " ORDER BY ends_on ASC NULLS LAST, id FOR UPDATE",
-        [account_id, today, Tranche.AtEnd.KEEP],
+        "SELECT w.id, r.id, p.id FROM leerrekening_ledgeraccount w"
+        "  LEFT JOIN leerrekening_ledgeraccount r"
+        "    ON r.kind = %s AND r.shard = w.id %% %s"
+        "  LEFT JOIN leerrekening_ledgeraccount p ON p.provider_id = %s"
+        " WHERE w.worker_id = %s",
+        [Kind.RESERVATIONS, reservation_shards(), provider.pk, worker.pk],
     )
-    return cursor.fetchall()
+    row = cursor.fetchone()
+    if row is not None and None not in row:
+        return row
+    account = account_for_worker(worker=worker)
+    escrow = reservations_account_for(account=account)
+    return account.pk, escrow.pk, account_for_provider(provider=provider).pk
 
 
-@_idempotent
-def reservation_create(
+def _reserve(
     *,
     worker: User,
     provider: Provider,
     amount: Decimal,
     idempotency_key: str,
-    cause: str = "",
+    cause: str,
 ) -> Reservation:
-    """Reserve `amount` of the worker's budget for a provider (worker -> reservations), taken from
-    the tranches that end first. Raises InsufficientFunds, IdempotencyConflict."""
     amount = _money(amount)
-    account = account_for_worker(worker=worker)
-    escrow = reservations_account_for(account=account)
-    payee = account_for_provider(provider=provider)
-    request_hash = _request_hash(
-        op="reserve", account=account.pk, payee=payee.pk, amount=amount, cause=cause
-    )
+    today = timezone.localdate()
     with connection.cursor() as cursor:
-        _, existing = _lock_accounts_and_find(
-            cursor, [account.pk, escrow.pk], idempotency_key, request_hash
+        account_id, escrow_id, payee_id = _reservation_accounts(
+            cursor, worker=worker, provider=provider
         )
+        request_hash = _request_hash(
+            op="reserve", account=account_id, payee=payee_id, amount=amount, cause=cause
+        )
+        # One round trip, three statements, each seeing what committed before it ran: lock the
+        # accounts (ascending id), then the spendable tranches (spending order), then read the
+        # key and the locked tranches. A tranche past its end date that goes back to its funder
+        # is no longer spendable, even before the expiry task has moved it.
+        cursor.execute(
+            "SELECT 1 FROM leerrekening_ledgeraccount WHERE id = ANY(%(accounts)s)"
+            " ORDER BY id FOR UPDATE;"
+            " SELECT 1 FROM leerrekening_tranche"
+            "  WHERE account_id = %(account)s AND remaining > 0"
+            "    AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
+            "  ORDER BY ends_on ASC NULLS LAST, id FOR UPDATE;"
+            " SELECT t.id, t.request_hash, s.ids, s.remaining"
+            "   FROM (SELECT array_agg(id ORDER BY ends_on ASC NULLS LAST, id) AS ids,"
+            "                array_agg(remaining ORDER BY ends_on ASC NULLS LAST, id) AS remaining"
+            "           FROM leerrekening_tranche"
+            "          WHERE account_id = %(account)s AND remaining > 0"
+            "            AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)) AS s"
+            "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %(key)s",
+            {
+                "accounts": sorted({account_id, escrow_id}),
+                "account": account_id,
+                "today": today,
+                "keep": Tranche.AtEnd.KEEP,
+                "key": idempotency_key,
+            },
+        )
+        existing, existing_hash, tranche_ids, remainders = cursor.fetchone()
         if existing is not None:
+            if existing_hash != request_hash:
+                raise IdempotencyConflict(idempotency_key)
             return Reservation.objects.get(reserve_transfer_id=existing)
-        tranches = _spendable_tranches(cursor, account.pk, timezone.localdate())
+        tranches = list(zip(tranche_ids or [], remainders or [], strict=True))
         spendable = sum((remaining for _, remaining in tranches), Decimal("0"))
         if spendable < amount:
-            raise InsufficientFunds(account_id=account.pk, available=spendable, requested=amount)
-        transfer_id = _insert_transfer(
-            cursor,
-            debit_id=account.pk,
-            credit_id=escrow.pk,
-            amount=amount,
-            kind=TransferKind.RESERVATION,
-            key=idempotency_key,
-            request_hash=request_hash,
-            cause=cause,
-        )
+            raise InsufficientFunds(account_id=account_id, available=spendable, requested=amount)
         movements, left = [], amount
         for tranche_id, remaining in tranches:
             take = min(remaining, left)
@@ -600,12 +617,74 @@ def reservation_create(
             left -= take
             if left == 0:
                 break
-        _insert_movements(cursor, transfer_id, movements)
-    return Reservation.objects.create(
-        account=account,
-        payee=payee,
+        now = timezone.now()
+        # The transfer, its tranche movements and the reservation in one statement; the balance
+        # and remainder triggers run at its end, as for separate inserts.
+        cursor.execute(
+            "WITH transfer AS ("
+            "  INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount,"
+            "   kind, idempotency_key, request_hash, cause, reverses_id, created_at)"
+            "  VALUES (%(account)s, %(escrow)s, %(amount)s, %(kind)s, %(key)s, %(hash)s,"
+            "   %(cause)s, NULL, %(now)s) RETURNING id),"
+            " movements AS ("
+            "  INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount)"
+            "  SELECT transfer.id, m.tranche_id, m.amount FROM transfer,"
+            "   unnest(%(tranches)s::bigint[], %(takes)s::numeric[]) AS m(tranche_id, amount))"
+            " INSERT INTO leerrekening_reservation (account_id, payee_id, amount, status,"
+            "  reserve_transfer_id, settle_transfer_id, cause, created_at, settled_at)"
+            " SELECT %(account)s, %(payee)s, %(amount)s, %(open)s, transfer.id, NULL, %(cause)s,"
+            "  %(now)s, NULL FROM transfer RETURNING id, reserve_transfer_id",
+            {
+                "account": account_id,
+                "escrow": escrow_id,
+                "payee": payee_id,
+                "amount": amount,
+                "kind": TransferKind.RESERVATION,
+                "key": idempotency_key,
+                "hash": request_hash,
+                "cause": cause,
+                "now": now,
+                "tranches": [tranche_id for tranche_id, _ in movements],
+                "takes": [take for _, take in movements],
+                "open": Reservation.Status.OPEN,
+            },
+        )
+        reservation_id, transfer_id = cursor.fetchone()
+    return Reservation(
+        pk=reservation_id,
+        account_id=account_id,
+        payee_id=payee_id,
         amount=amount,
+        status=Reservation.Status.OPEN,
         reserve_transfer_id=transfer_id,
+        cause=cause,
+        created_at=now,
+    )
+
+
+def reservation_create(
+    *,
+    worker: User,
+    provider: Provider,
+    amount: Decimal,
+    idempotency_key: str,
+    cause: str = "",
+    key_serialised: bool = False,
+) -> Reservation:
+    """Reserve `amount` of the worker's budget for a provider (worker -> reservations), taken from
+    the tranches that end first. Raises InsufficientFunds, IdempotencyConflict.
+
+    `key_serialised`: the caller holds a lock that every use of this key waits for (booking_create
+    holds the worker's row, and the key names the booking it makes), so no concurrent call can
+    win the key, and the savepoint that `_idempotent` keeps for that race is left out. The key is
+    still checked: a replay returns the first reservation.
+    """
+    reserve = _reserve if key_serialised else _idempotent(_reserve)
+    return reserve(
+        worker=worker,
+        provider=provider,
+        amount=amount,
+        idempotency_key=idempotency_key,
         cause=cause,
     )
 

@@ -39,25 +39,33 @@ def notification_create(
 
 
 def notification_email(*, notification_id: int) -> bool:
-    """Send the e-mail of one notification, once. Returns whether it sent one now."""
+    """Send the e-mail of one notification, once. Returns whether it sent one now.
+
+    The UPDATE claims the notification and locks it until the commit: a second run of the task
+    waits, then finds it e-mailed. If sending fails, the claim rolls back and a retry sends it.
+    """
     from django.core.mail import send_mail
 
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update().select_related("user").get(pk=notification_id)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE leerrekening_notification AS n SET emailed_at = %s"
+            "  FROM accounts_user AS u"
+            " WHERE n.id = %s AND n.emailed_at IS NULL AND u.id = n.user_id"
+            " RETURNING n.title, n.body, u.email",
+            [timezone.now(), notification_id],
         )
-        if notification.emailed_at is not None:
+        row = cursor.fetchone()
+        if row is None:
             return False
+        title, body, email = row
         send_mail(
-            subject=f"Leerportaal: {notification.title}",
-            message=notification.body
+            subject=f"Leerportaal: {title}",
+            message=body
             + "\n\nDit bericht staat ook in je Leerportaal. Was jij dit niet? Log in en kies"
             ' "Dit was ik niet".',
             from_email=None,
-            recipient_list=[notification.user.email],
+            recipient_list=[email],
         )
-        notification.emailed_at = timezone.now()
-        notification.save(update_fields=["emailed_at"])
     return True
 
 

@@ -183,3 +183,14 @@ def test_a_user_without_roles_is_told_so(client, db):
     client.force_login(nobody)
     response = client.get(reverse("home"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("no-role")
+
+
+def test_a_signed_in_worker_made_employer_staff_must_set_up_two_factor_on_the_next_page(
+    client, alice, acme
+):
+    client.force_login(alice)
+    assert client.get(reverse("leerrekening:dashboard")).status_code == 200
+    factories.EmployerMembershipFactory(employer=acme, user=alice)
+    response = client.get(reverse("leerrekening:dashboard"))
+    assert response.status_code == 302
+    assert response.url == reverse("mfa_activate_totp")
