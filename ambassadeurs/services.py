@@ -22,6 +22,7 @@ from ambassadeurs.models import (
     ConversationTopic,
     Outcome,
 )
+from leerportaal.enqueue import send_task_on_commit
 
 # A worker can have this many requests waiting at once; more is almost always a double click.
 MAX_OPEN_REQUESTS_PER_WORKER = 3
@@ -122,7 +123,7 @@ def request_claim(*, request: ConversationRequest, ambassador: User) -> Conversa
     if locked.worker_id:
         from ambassadeurs.tasks import request_claimed_notify
 
-        transaction.on_commit(lambda: request_claimed_notify.delay(locked.pk))
+        send_task_on_commit(request_claimed_notify, locked.pk)
     return locked
 
 

@@ -152,6 +152,11 @@ CELERY_BEAT_SCHEDULE["leerrekening-deposit-batches-sweep"] = {
     "task": "leerrekening.tasks.deposit_batches_sweep",
     "schedule": 60,
 }
+# Notification e-mails whose task never reached Redis (it was down) are sent again.
+CELERY_BEAT_SCHEDULE["leerrekening-notification-emails-sweep"] = {
+    "task": "leerrekening.tasks.notification_emails_sweep",
+    "schedule": 5 * 60,
+}
 # Ambassadors: erase private notes past the retention period; remind of follow-ups due today.
 CELERY_BEAT_SCHEDULE["ambassadeurs-erase-expired-notes"] = {
     "task": "ambassadeurs.tasks.erase_expired_notes",

@@ -18,6 +18,17 @@ def notification_email_send(notification_id: int) -> bool:
 
 
 @shared_task(acks_late=True)
+def notification_emails_sweep() -> int:
+    """Every few minutes (beat): send the e-mails of notifications whose task was never sent
+    (made while Redis was down) or was lost."""
+    import datetime
+
+    from leerrekening.services.notifications import notification_emails_sweep as sweep
+
+    return len(sweep(stale_after=datetime.timedelta(minutes=5), max_age=datetime.timedelta(days=2)))
+
+
+@shared_task(acks_late=True)
 def tranches_expire() -> dict:
     """Daily (beat): expiry notices at 90 and 14 days, and ending tranches closed."""
     from leerrekening.services.ledger import expire_tranches

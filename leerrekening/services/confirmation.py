@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
+from leerportaal.enqueue import send_task_on_commit
 from leerrekening.models import OneTimeCode
 
 CODE_LIFETIME = datetime.timedelta(minutes=10)
@@ -45,7 +46,8 @@ def one_time_code_send(*, user: User, purpose: str = BOOKING) -> OneTimeCode:
         code_hash=_code_hash(user_id=user.pk, code=code),
         expires_at=now + CODE_LIFETIME,
     )
-    transaction.on_commit(lambda: one_time_code_email_send.delay(user.pk, code))
+    # Redis down: no e-mail (logged); the page tells how to ask for a new code.
+    send_task_on_commit(one_time_code_email_send, user.pk, code)
     return record
 
 

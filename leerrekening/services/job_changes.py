@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Employer, Employment, User
 from accounts.services import EmploymentError, employment_end, employment_start
+from leerportaal.enqueue import send_task
 from leerportaal.excel_csv import write_excel_csv
 from leerrekening.models import TakeoverBatch, TakeoverLine
 
@@ -111,12 +112,7 @@ def takeover_create(
 def takeover_enqueue(batch_id: int) -> bool:
     from leerrekening.tasks import takeover_apply as task
 
-    try:
-        task.apply_async(args=[batch_id], retry=False)
-    except Exception:  # broker down: the batch is stored; the sweeper sends it later
-        logger.warning("takeover %s stored as pending; broker unreachable", batch_id, exc_info=True)
-        return False
-    return True
+    return send_task(task, batch_id)  # broker down: the batch is stored; the sweeper sends it
 
 
 def takeover_enqueue_on_commit(batch_id: int) -> None:

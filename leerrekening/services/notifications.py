@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leerportaal.enqueue import send_task, send_task_on_commit
 from leerrekening.models import Notification, Tranche
+
+SWEEP_BATCH = 1000
 
 
 def notification_create(
@@ -34,8 +37,27 @@ def notification_create(
         )
     from leerrekening.tasks import notification_email_send
 
-    transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+    send_task_on_commit(notification_email_send, notification.pk)
     return notification
+
+
+def notification_emails_sweep(
+    *, stale_after: datetime.timedelta, max_age: datetime.timedelta
+) -> list[int]:
+    """Send again the e-mail tasks of notifications not e-mailed after `stale_after` (created
+    while Redis was down, or the message was lost); older than `max_age` is no news any more.
+    A second delivery is harmless: notification_email claims each notification once."""
+    from leerrekening.tasks import notification_email_send
+
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(
+            emailed_at__isnull=True, created_at__lt=now - stale_after, created_at__gte=now - max_age
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    return [pk for pk in ids if send_task(notification_email_send, pk)]
 
 
 def notification_email(*, notification_id: int) -> bool:

@@ -359,8 +359,8 @@ def test_a_one_time_code_expires_after_ten_minutes(
 ):
     sent = {}
     monkeypatch.setattr(
-        "leerrekening.tasks.one_time_code_email_send.delay",
-        lambda user_id, code: sent.setdefault("code", code),
+        "leerrekening.tasks.one_time_code_email_send.apply_async",
+        lambda args, **options: sent.setdefault("code", args[1]),
     )
     with django_capture_on_commit_callbacks(execute=True):
         confirmation.one_time_code_send(user=funded_alice)
@@ -374,8 +374,8 @@ def test_a_one_time_code_allows_five_attempts(
 ):
     sent = {}
     monkeypatch.setattr(
-        "leerrekening.tasks.one_time_code_email_send.delay",
-        lambda user_id, code: sent.setdefault("code", code),
+        "leerrekening.tasks.one_time_code_email_send.apply_async",
+        lambda args, **options: sent.setdefault("code", args[1]),
     )
     with django_capture_on_commit_callbacks(execute=True):
         confirmation.one_time_code_send(user=funded_alice)
@@ -389,8 +389,8 @@ def test_a_one_time_code_allows_five_attempts(
 def test_a_one_time_code_works_once(funded_alice, monkeypatch, django_capture_on_commit_callbacks):
     sent = {}
     monkeypatch.setattr(
-        "leerrekening.tasks.one_time_code_email_send.delay",
-        lambda user_id, code: sent.setdefault("code", code),
+        "leerrekening.tasks.one_time_code_email_send.apply_async",
+        lambda args, **options: sent.setdefault("code", args[1]),
     )
     with django_capture_on_commit_callbacks(execute=True):
         confirmation.one_time_code_send(user=funded_alice)

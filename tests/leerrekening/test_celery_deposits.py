@@ -14,7 +14,13 @@ from leerrekening.models import DepositBatch, Transfer
 from leerrekening.services import deposits
 from tests.leerrekening.deposits_support import funded_funder, roster, upload
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
-from tests.support.processes import CeleryWorker, RedisServer, free_port, wait_for
+from tests.support.processes import (
+    CeleryWorker,
+    RedisServer,
+    celery_pointed_at,
+    free_port,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -24,22 +30,9 @@ def private_redis(tmp_path, settings):
     server = RedisServer(port=free_port(), directory=tmp_path).start()
     settings.REDIS_URL = server.url
     settings.CELERY_BROKER_URL = server.url
-    _point_celery_at(server.url)
-    yield server
+    with celery_pointed_at(server.url):
+        yield server
     server.stop()
-
-
-def _point_celery_at(url: str) -> None:
-    # The app read its broker URL at import; tell it (and drop pooled connections) explicitly.
-    from leerportaal.celery import app
-
-    app.conf.broker_url = url
-    app.conf.broker_write_url = None
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
-    app.set_current()
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -32,6 +34,33 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str
             return result
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def _point_celery_at(url: str) -> None:
+    # The app read its broker URL at import; tell it (and drop pooled connections) explicitly.
+    from leerportaal.celery import app
+
+    app.conf.broker_url = url
+    app.conf.broker_write_url = None
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+    app.set_current()
+
+
+@contextmanager
+def celery_pointed_at(url: str) -> Iterator[None]:
+    """Send this process's tasks to the broker at `url`; afterwards, to the one before (a later
+    test must not inherit a private Redis that is gone)."""
+    from leerportaal.celery import app
+
+    previous = app.conf.broker_url
+    _point_celery_at(url)
+    try:
+        yield
+    finally:
+        _point_celery_at(previous)
 
 
 @dataclass

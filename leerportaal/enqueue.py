@@ -1,0 +1,38 @@
+"""Handing work to Celery after a commit, without turning a broker outage into an error page.
+
+What the request did is committed by the time its tasks are sent. If Redis is down then, the
+task is not sent and a warning is logged; the work itself is stored in the database, where a
+beat sweeper finds what was never sent (deposit batches, takeovers, notification e-mails).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def send_task(task, *args) -> bool:
+    """Send `task(*args)` now; False (logged) when the broker cannot be reached. Never raises.
+
+    retry=False: with the broker down, kombu's publish retries would hold the request for
+    seconds and then fail anyway.
+    """
+    try:
+        task.apply_async(args=args, retry=False)
+    except Exception:  # any broker/transport error: Redis down, refused, timed out
+        logger.warning(
+            "%s%r not sent: broker unreachable; the sweeper sends it later",
+            task.name,
+            args,
+            exc_info=True,
+        )
+        return False
+    return True
+
+
+def send_task_on_commit(task, *args) -> None:
+    """Send `task(*args)` once the current transaction commits (never if it rolls back)."""
+    transaction.on_commit(lambda: send_task(task, *args))
