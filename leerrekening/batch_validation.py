@@ -17,6 +17,7 @@ from decimal import Decimal
 from itertools import chain
 from typing import TYPE_CHECKING, BinaryIO, TextIO, overload
 
+from django.db import connection
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 NO_LINES = "no_lines"
 CHUNK_SIZE = 5_000
 CENT = Decimal("0.01")
+EMPLOYMENT_TABLE = Employment._meta.db_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +227,15 @@ def _resolve_chunk(
     """One query for the whole chunk: every employment of this employer with these numbers."""
     numbers = {p.employee_number for p in pending}
     candidates: dict[str, list[tuple[int, int, datetime.date, datetime.date | None]]] = {}
-    rows = Employment.objects.filter(employer=employer, employee_number__in=numbers).values_list(
-        "employee_number", "id", "worker_id", "start_date", "end_date"
-    )
+    with connection.cursor() as cursor:
+        # Plain SQL with one array parameter: the ORM's IN (...) of 5,000 numbers costs more
+        # in Python than the query does in PostgreSQL.
+        cursor.execute(
+            f"SELECT employee_number, id, worker_id, start_date, end_date FROM {EMPLOYMENT_TABLE}"  # noqa: S608 — constants only
+            " WHERE employer_id = %s AND employee_number = ANY(%s)",
+            [employer.pk, list(numbers)],
+        )
+        rows = cursor.fetchall()
     for number, employment_id, worker_id, start, end in rows:
         candidates.setdefault(number, []).append((employment_id, worker_id, start, end))
 

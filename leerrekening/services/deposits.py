@@ -13,12 +13,14 @@ Invariants (see leerrekening/models/deposits.py):
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, islice
 from typing import BinaryIO, TextIO
 
 from django.conf import settings
@@ -28,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Employer, Employment, User
+from leerportaal.enqueue import send_task
 from leerportaal.excel_csv import write_excel_csv
 from leerrekening.batch_csv import (
     SOURCE_CAO,
@@ -122,46 +125,51 @@ def funder_available(*, funder: Funder, exclude_batch_id: int | None = None) -> 
 # --- Creating batches -----------------------------------------------------------------------------
 
 
-def _insert_lines(batch: DepositBatch, rows: Iterable[tuple]) -> None:
-    """Insert (line_number, employment_id, worker_id, employee_number, amount, source,
-    description) rows for a batch, a page at a time (the rows may be a generator)."""
-    from psycopg2.extras import execute_values
+_LINE_COLUMNS = (
+    "batch_id, line_number, employment_id, worker_id, employee_number, amount, source, description"
+)
 
+
+def _insert_lines(batch: DepositBatch, rows: Iterable[tuple]) -> None:
+    """Store (line_number, employment_id, worker_id, employee_number, amount, source,
+    description) rows for a batch with COPY, a page at a time (the rows may be a generator):
+    PostgreSQL's bulk loader, several times faster than INSERT for 100,000 lines."""
     sql = (
-        "INSERT INTO leerrekening_depositbatchline (batch_id, line_number, employment_id,"
-        " worker_id, employee_number, amount, source, description) VALUES %s"
+        f"COPY leerrekening_depositbatchline ({_LINE_COLUMNS}) FROM STDIN"
+        " WITH (FORMAT csv, FORCE_NOT_NULL (employee_number, description))"
     )
-    page: list[tuple] = []
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     with connection.cursor() as cursor:
-        for row in rows:
-            page.append((batch.pk, *row))
-            if len(page) >= INSERT_PAGE:
-                execute_values(cursor, sql, page, page_size=INSERT_PAGE)
-                page.clear()
-        if page:
-            execute_values(cursor, sql, page, page_size=INSERT_PAGE)
+        rows = iter(rows)
+        while page := list(islice(rows, INSERT_PAGE)):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows((batch.pk, *row) for row in page)
+            buffer.seek(0)
+            cursor.copy_expert(sql, buffer)
 
 
 def _valid_rows(lines: ValidLines) -> Iterator[tuple]:
     # Employee numbers are not in ValidLines; they are read back per chunk from the roster.
-    numbers: dict[int, str] = {}
-    for start in range(0, len(lines), INSERT_PAGE):
-        chunk = lines[start : start + INSERT_PAGE]
-        numbers = dict(
-            Employment.objects.filter(pk__in=[line.employment_id for line in chunk]).values_list(
-                "pk", "employee_number"
+    with connection.cursor() as cursor:
+        for start in range(0, len(lines), INSERT_PAGE):
+            chunk = lines[start : start + INSERT_PAGE]
+            cursor.execute(
+                "SELECT id, employee_number FROM accounts_employment WHERE id = ANY(%s)",
+                [[line.employment_id for line in chunk]],
             )
-        )
-        for line in chunk:
-            yield (
-                line.line_number,
-                line.employment_id,
-                line.worker_id,
-                numbers[line.employment_id],
-                line.amount,
-                CSV_SOURCES[line.source],
-                line.description,
-            )
+            numbers = dict(cursor.fetchall())
+            for line in chunk:
+                yield (
+                    line.line_number,
+                    line.employment_id,
+                    line.worker_id,
+                    numbers[line.employment_id],
+                    line.amount,
+                    CSV_SOURCES[line.source],
+                    line.description,
+                )
 
 
 @transaction.atomic
@@ -349,16 +357,7 @@ def enqueue(batch_id: int) -> bool:
     batch is safely stored as pending and the sweeper sends it again later."""
     from leerrekening.tasks import deposit_batch_apply as task
 
-    try:
-        task.apply_async(args=[batch_id], retry=False)
-    except Exception:  # any broker/transport error: Redis down, refused, timed out
-        logger.warning(
-            "deposit batch %s stored as pending; broker unreachable, the sweeper will send it",
-            batch_id,
-            exc_info=True,
-        )
-        return False
-    return True
+    return send_task(task, batch_id)
 
 
 def enqueue_on_commit(batch_id: int) -> None:
