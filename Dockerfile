@@ -13,4 +13,5 @@ RUN pip install --no-cache-dir . \
 RUN useradd --create-home leerportaal && chown -R leerportaal /app
 USER leerportaal
 EXPOSE 8000
-CMD ["gunicorn", "leerportaal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Processes, threads and the rest: gunicorn.conf.py (the same settings bench/portal.py measures).
+CMD ["gunicorn", "leerportaal.wsgi:application"]

@@ -11,7 +11,8 @@ which it recreates:
   (deposits, then reservations and their voids);
 - dashboard: `--dashboard-requests` GETs of /mijn-leerrekening/ through Django's full handler
   (middleware, session, templates) in this process, after a warm-up; p50/p95;
-- bookings: gunicorn (gthread) serving the portal; `--clients` threads, each with its own keep-alive
+- bookings: gunicorn serving the portal with the project's gunicorn.conf.py (gthread; one
+  process per CPU, 4 threads each, as in production); `--clients` threads, each with its own keep-alive
   HTTP connection and its own signed-in workers, POST the booking form for `--seconds`.
   The fresh confirmation is the e-mailed one-time code (HMAC-checked, single use); the codes
   are issued in the setup, as if the e-mails had arrived. The password route costs one PBKDF2
@@ -292,14 +293,20 @@ def percentile(values: list[float], p: int) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 1)
 
 
-def start_gunicorn(workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(workers: int | None, threads: int | None) -> subprocess.Popen:
+    """gunicorn with the project's gunicorn.conf.py (what production runs), on the bench's port;
+    --gunicorn-workers/--gunicorn-threads override it for experiments only."""
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]}
+    overrides = []
+    if workers:
+        overrides += ["--workers", str(workers)]
+    if threads:
+        overrides += ["--threads", str(threads)]
     process = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"), "leerportaal.wsgi:application",
-            "--bind", f"127.0.0.1:{PORT}", "--worker-class", "gthread",
-            "--workers", str(workers), "--threads", str(threads),
-            "--log-level", "warning", "--backlog", "512",
+            "--config", str(ROOT / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", *overrides,
         ],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
@@ -390,8 +397,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--booking-workers", type=int, default=3000)
     parser.add_argument("--courses", type=int, default=200)
-    parser.add_argument("--gunicorn-workers", type=int, default=4)
-    parser.add_argument("--gunicorn-threads", type=int, default=8)
+    # Default: gunicorn.conf.py, as in production.
+    parser.add_argument("--gunicorn-workers", type=int, default=None)
+    parser.add_argument("--gunicorn-threads", type=int, default=None)
     options = parser.parse_args()
 
     recreate_database()

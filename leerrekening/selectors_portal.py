@@ -177,6 +177,37 @@ def bookable_courses() -> QuerySet[Course]:
     ).select_related("provider")
 
 
+def _columns(model, alias: str) -> str:
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+# Built once from the models' own columns; no input ever goes into this text.
+_BOOKABLE_COURSE_SQL = (
+    f"SELECT {_columns(Course, 'c')}, {_columns(Provider, 'p')}"  # noqa: S608
+    " FROM leerrekening_course c JOIN leerrekening_provider p ON p.id = c.provider_id"
+    " WHERE c.id = %s AND c.approved_at IS NOT NULL AND p.approved_at IS NOT NULL"
+    " AND c.start_date > %s"
+)
+
+
+def bookable_course(*, pk: int) -> Course | None:
+    """One course of bookable_courses() with its provider, or None.
+
+    Plain SQL for the booking form, which every booking posts to: the same rule as
+    bookable_courses(), without building an ORM query per request.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_BOOKABLE_COURSE_SQL, [pk, timezone.localdate()])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    course_names = [field.attname for field in Course._meta.concrete_fields]
+    provider_names = [field.attname for field in Provider._meta.concrete_fields]
+    course = Course.from_db("default", course_names, row[: len(course_names)])
+    course.provider = Provider.from_db("default", provider_names, row[len(course_names) :])
+    return course
+
+
 @dataclass(frozen=True)
 class CatalogueFilters:
     q: str = ""

@@ -13,7 +13,7 @@ import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -166,7 +166,9 @@ BOOKING_ERRORS = {
 @worker_required
 @never_cache
 def booking_create(request, pk):
-    course = get_object_or_404(selectors_portal.bookable_courses(), pk=pk)
+    course = selectors_portal.bookable_course(pk=pk)
+    if course is None:
+        raise Http404
     summary = selectors.account_summary(worker=request.user)
     needs_own = summary.available < course.price
     form = BookingForm(request.POST or None, needs_own_contribution=needs_own)

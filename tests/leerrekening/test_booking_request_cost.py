@@ -189,3 +189,21 @@ def test_a_serialised_reservation_key_replays_without_moving_money_again(funded_
             idempotency_key="k-1",
             key_serialised=True,
         )
+
+
+def test_an_unbookable_course_has_no_booking_page(client, funded_alice, provider):
+    client.force_login(funded_alice)
+    not_approved = factories.CourseFactory(provider=provider, approved_at=None)
+    started = factories.CourseFactory(provider=provider, start_date=timezone.localdate())
+    for unbookable in (not_approved, started):
+        url = reverse("leerrekening:booking-create", args=[unbookable.pk])
+        assert client.get(url).status_code == 404
+        assert book_with_code(client, unbookable).status_code == 404
+    assert Booking.objects.count() == 0
+
+
+def test_the_booking_page_shows_the_course_and_its_provider(client, funded_alice, course):
+    client.force_login(funded_alice)
+    page = client.get(reverse("leerrekening:booking-create", args=[course.pk])).content.decode()
+    assert course.title in page
+    assert course.provider.name in page
