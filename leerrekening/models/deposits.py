@@ -238,7 +238,9 @@ class DepositBatch(models.Model):
 class DepositBatchLine(models.Model):
     """One deposit of a batch, resolved to an employment when the batch was validated."""
 
-    batch = models.ForeignKey(DepositBatch, on_delete=models.PROTECT, related_name="lines")
+    batch = models.ForeignKey(
+        DepositBatch, on_delete=models.PROTECT, related_name="lines", db_index=False
+    )
     line_number = models.PositiveIntegerField(_("regel"))
     # No separate indexes: lines are read per batch in line order (the unique index serves that);
     # every index would cost time on each of a 100,000-line batch's inserts.

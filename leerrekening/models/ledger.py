@@ -288,7 +288,11 @@ class Tranche(models.Model):
 class TrancheMovement(models.Model):
     """How a transfer changed one tranche: + for a deposit or release, - for spending or expiry."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="movements")
+    # No index of its own: the unique (transfer, tranche) index serves lookups by transfer, and
+    # each index costs time on every deposit of a bulk batch.
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, related_name="movements", db_index=False
+    )
     tranche = models.ForeignKey(Tranche, on_delete=models.PROTECT, related_name="movements")
     amount = models.DecimalField(**MONEY)
 

@@ -154,21 +154,21 @@ def _valid_rows(lines: ValidLines) -> Iterator[tuple]:
     # Employee numbers are not in ValidLines; they are read back per chunk from the roster.
     with connection.cursor() as cursor:
         for start in range(0, len(lines), INSERT_PAGE):
-            chunk = lines[start : start + INSERT_PAGE]
+            chunk = list(lines.raw_rows(start, start + INSERT_PAGE))
             cursor.execute(
                 "SELECT id, employee_number FROM accounts_employment WHERE id = ANY(%s)",
-                [[line.employment_id for line in chunk]],
+                [[row[1] for row in chunk]],
             )
             numbers = dict(cursor.fetchall())
-            for line in chunk:
+            for line_number, employment_id, worker_id, amount, source, description in chunk:
                 yield (
-                    line.line_number,
-                    line.employment_id,
-                    line.worker_id,
-                    numbers[line.employment_id],
-                    line.amount,
-                    CSV_SOURCES[line.source],
-                    line.description,
+                    line_number,
+                    employment_id,
+                    worker_id,
+                    numbers[employment_id],
+                    amount,
+                    CSV_SOURCES[source],
+                    description,
                 )
 
 
