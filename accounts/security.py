@@ -14,6 +14,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from leerportaal import prepared
+
 # Paths a person without the required second factor may still use: setting it up, logging out,
 # and what every page needs.
 ALLOWED_PREFIXES = ("/account/", "/uitloggen/", "/i18n/", "/static/", "/health/", "/inloggen/")
@@ -28,7 +30,8 @@ def mfa_required(user) -> bool:
     # held to it on their next page) and in plain SQL: the ORM's query building cost more than
     # the query.
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "SELECT EXISTS (SELECT 1 FROM accounts_employermembership WHERE user_id = %s)",
             [user.pk],
         )

@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from accounts.models import Employment, User
+from leerportaal import prepared
 from leerrekening.models import Course, LedgerAccount, Provider, Reservation, Tranche, Transfer
 
 
@@ -42,7 +43,8 @@ def account_summary(*, worker: User) -> AccountSummary:
     """Balance, reserved and available in one query (plain SQL: it is on every booking request,
     and building the ORM's aggregate cost more than running it)."""
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "SELECT a.balance, COALESCE((SELECT sum(r.amount) FROM leerrekening_reservation r"
             "                             WHERE r.account_id = a.id AND r.status = %s), 0)"
             "  FROM leerrekening_ledgeraccount a WHERE a.worker_id = %s",

@@ -20,6 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import User
+from leerportaal import prepared
 from leerrekening.models import (
     Booking,
     Course,
@@ -197,7 +198,7 @@ def bookable_course(*, pk: int) -> Course | None:
     bookable_courses(), without building an ORM query per request.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_BOOKABLE_COURSE_SQL, [pk, timezone.localdate()])
+        prepared.execute(cursor, _BOOKABLE_COURSE_SQL, [pk, timezone.localdate()])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from leerportaal import prepared
 from leerrekening.models import Booking, Course, Provider, Reservation
 from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
 from leerrekening.services import ledger
@@ -145,31 +146,34 @@ def _lock_and_read(
     locks are held, so under READ COMMITTED it sees every booking committed before.
     Also draws the new booking's id, so the reservation's key can name it before it is inserted.
     """
-    cursor.execute(
-        "SELECT 1 FROM accounts_user WHERE id = %(worker)s FOR UPDATE;"
-        " SELECT 1 FROM leerrekening_course WHERE id = %(course)s FOR UPDATE;"
-        " SELECT c.title, c.price, c.capacity, c.start_date, c.provider_id, p.name,"
-        "        c.approved_at IS NOT NULL AND p.approved_at IS NOT NULL AND c.start_date > %(today)s,"
-        "        token.id, token.course_id,"
-        "        n.mine_here, n.pending, n.taken, n.recent,"
-        "        (SELECT balance FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s),"
-        "        nextval(pg_get_serial_sequence('leerrekening_booking', 'id'))"
-        "   FROM leerrekening_course c"
-        "   JOIN leerrekening_provider p ON p.id = c.provider_id"
-        "   LEFT JOIN leerrekening_booking token"
-        "     ON token.worker_id = %(worker)s AND token.request_token = %(token)s"
-        "  CROSS JOIN ("
-        "    SELECT count(*) FILTER (WHERE worker_id = %(worker)s AND course_id = %(course)s"
-        "                              AND status = ANY(%(active)s)) AS mine_here,"
-        "           count(*) FILTER (WHERE worker_id = %(worker)s"
-        "                              AND status = ANY(%(pending)s)) AS pending,"
-        "           count(*) FILTER (WHERE course_id = %(course)s"
-        "                              AND status = ANY(%(active)s)) AS taken,"
-        "           count(*) FILTER (WHERE course_id = %(course)s"
-        "                              AND created_at >= %(period_start)s) AS recent"
-        "      FROM leerrekening_booking"
-        "     WHERE worker_id = %(worker)s OR course_id = %(course)s) AS n"
-        "  WHERE c.id = %(course)s",
+    prepared.execute(
+        cursor,
+        [
+            "SELECT 1 FROM accounts_user WHERE id = %(worker)s FOR UPDATE",
+            "SELECT 1 FROM leerrekening_course WHERE id = %(course)s FOR UPDATE",
+            "SELECT c.title, c.price, c.capacity, c.start_date, c.provider_id, p.name,"
+            "        c.approved_at IS NOT NULL AND p.approved_at IS NOT NULL AND c.start_date > %(today)s,"
+            "        token.id, token.course_id,"
+            "        n.mine_here, n.pending, n.taken, n.recent,"
+            "        (SELECT balance FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s),"
+            "        nextval(pg_get_serial_sequence('leerrekening_booking', 'id'))"
+            "   FROM leerrekening_course c"
+            "   JOIN leerrekening_provider p ON p.id = c.provider_id"
+            "   LEFT JOIN leerrekening_booking token"
+            "     ON token.worker_id = %(worker)s AND token.request_token = %(token)s"
+            "  CROSS JOIN ("
+            "    SELECT count(*) FILTER (WHERE worker_id = %(worker)s AND course_id = %(course)s"
+            "                              AND status = ANY(%(active)s)) AS mine_here,"
+            "           count(*) FILTER (WHERE worker_id = %(worker)s"
+            "                              AND status = ANY(%(pending)s)) AS pending,"
+            "           count(*) FILTER (WHERE course_id = %(course)s"
+            "                              AND status = ANY(%(active)s)) AS taken,"
+            "           count(*) FILTER (WHERE course_id = %(course)s"
+            "                              AND created_at >= %(period_start)s) AS recent"
+            "      FROM leerrekening_booking"
+            "     WHERE worker_id = %(worker)s OR course_id = %(course)s) AS n"
+            "  WHERE c.id = %(course)s",
+        ],
         {
             "worker": worker.pk,
             "course": course.pk,
@@ -275,7 +279,8 @@ def booking_create(
             created_at=now,
             updated_at=now,
         )
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "INSERT INTO leerrekening_booking (id, worker_id, course_id, reservation_id, price,"
             " budget_amount, own_contribution, work_related, status, status_before_freeze,"
             " request_token, frozen_reason, created_at, updated_at)"

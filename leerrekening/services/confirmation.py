@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User
+from leerportaal import prepared
 from leerportaal.enqueue import send_task_on_commit
 from leerrekening.models import OneTimeCode
 
@@ -66,7 +67,8 @@ def one_time_code_verify(*, user: User, code: str, purpose: str = BOOKING) -> bo
     guess = _code_hash(user_id=user.pk, code=code) if code.isdigit() and len(code) == 6 else ""
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "UPDATE leerrekening_onetimecode SET attempts = attempts + 1,"
             "  used_at = CASE WHEN code_hash = %s THEN %s::timestamptz END"
             " WHERE id = (SELECT id FROM leerrekening_onetimecode"

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from leerportaal import prepared
 from leerrekening.models import (
     Funder,
     LedgerAccount,
@@ -572,7 +573,8 @@ def deposit_create(
 def _reservation_accounts(cursor, *, worker: User, provider: Provider) -> tuple[int, int, int]:
     """The worker's learning account, its escrow shard and the provider's account, in one query;
     opened where missing (rare: a first reservation, a new provider)."""
-    cursor.execute(
+    prepared.execute(
+        cursor,
         "SELECT w.id, r.id, p.id FROM leerrekening_ledgeraccount w"
         "  LEFT JOIN leerrekening_ledgeraccount r"
         "    ON r.kind = %s AND r.shard = w.id %% %s"
@@ -609,20 +611,23 @@ def _reserve(
         # accounts (ascending id), then the spendable tranches (spending order), then read the
         # key and the locked tranches. A tranche past its end date that goes back to its funder
         # is no longer spendable, even before the expiry task has moved it.
-        cursor.execute(
-            "SELECT 1 FROM leerrekening_ledgeraccount WHERE id = ANY(%(accounts)s)"
-            " ORDER BY id FOR UPDATE;"
-            " SELECT 1 FROM leerrekening_tranche"
-            "  WHERE account_id = %(account)s AND remaining > 0"
-            "    AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
-            "  ORDER BY ends_on ASC NULLS LAST, id FOR UPDATE;"
-            " SELECT t.id, t.request_hash, s.ids, s.remaining"
-            "   FROM (SELECT array_agg(id ORDER BY ends_on ASC NULLS LAST, id) AS ids,"
-            "                array_agg(remaining ORDER BY ends_on ASC NULLS LAST, id) AS remaining"
-            "           FROM leerrekening_tranche"
-            "          WHERE account_id = %(account)s AND remaining > 0"
-            "            AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)) AS s"
-            "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %(key)s",
+        prepared.execute(
+            cursor,
+            [
+                "SELECT 1 FROM leerrekening_ledgeraccount WHERE id = ANY(%(accounts)s)"
+                " ORDER BY id FOR UPDATE",
+                "SELECT 1 FROM leerrekening_tranche"
+                "  WHERE account_id = %(account)s AND remaining > 0"
+                "    AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
+                "  ORDER BY ends_on ASC NULLS LAST, id FOR UPDATE",
+                "SELECT t.id, t.request_hash, s.ids, s.remaining"
+                "   FROM (SELECT array_agg(id ORDER BY ends_on ASC NULLS LAST, id) AS ids,"
+                "                array_agg(remaining ORDER BY ends_on ASC NULLS LAST, id) AS remaining"
+                "           FROM leerrekening_tranche"
+                "          WHERE account_id = %(account)s AND remaining > 0"
+                "            AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)) AS s"
+                "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %(key)s",
+            ],
             {
                 "accounts": sorted({account_id, escrow_id}),
                 "account": account_id,
@@ -650,7 +655,8 @@ def _reserve(
         now = timezone.now()
         # The transfer, its tranche movements and the reservation in one statement; the balance
         # and remainder triggers run at its end, as for separate inserts.
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "WITH transfer AS ("
             "  INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount,"
             "   kind, idempotency_key, request_hash, cause, reverses_id, created_at)"

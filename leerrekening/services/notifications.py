@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leerportaal import prepared
 from leerportaal.enqueue import send_task, send_task_on_commit
 from leerrekening.models import Notification, Tranche
 
@@ -21,7 +22,8 @@ def notification_create(
     most once (a re-run of the task that announces it creates nothing); returns None then."""
     if dedupe_key is not None:
         with connection.cursor() as cursor:
-            cursor.execute(
+            prepared.execute(
+                cursor,
                 "INSERT INTO leerrekening_notification (user_id, kind, title, body, dedupe_key,"
                 " created_at) VALUES (%s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
@@ -69,7 +71,8 @@ def notification_email(*, notification_id: int) -> bool:
     from django.core.mail import send_mail
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "UPDATE leerrekening_notification AS n SET emailed_at = %s"
             "  FROM accounts_user AS u"
             " WHERE n.id = %s AND n.emailed_at IS NULL AND u.id = n.user_id"
