@@ -299,8 +299,9 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from Redis (the cache) and kept in PostgreSQL too: a signed-in page costs no
-# database query for the session, and a Redis restart signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# database query for the session, a Redis restart signs nobody out, and with Redis down the
+# database answers (leerportaal/sessions.py).
+SESSION_ENGINE = "leerportaal.sessions"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
