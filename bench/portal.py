@@ -12,7 +12,7 @@ which it recreates:
 - dashboard: `--dashboard-requests` GETs of /mijn-leerrekening/ through Django's full handler
   (middleware, session, templates) in this process, after a warm-up; p50/p95;
 - bookings: gunicorn serving the portal with the project's gunicorn.conf.py (gthread; one
-  process per CPU, 4 threads each, as in production); `--clients` threads, each with its own keep-alive
+  process per CPU, 8 threads each, as in production); `--clients` threads, each with its own keep-alive
   HTTP connection and its own signed-in workers, POST the booking form for `--seconds`.
   The fresh confirmation is the e-mailed one-time code (HMAC-checked, single use); the codes
   are issued in the setup, as if the e-mails had arrived. The password route costs one PBKDF2
