@@ -182,12 +182,17 @@ def _columns(model, alias: str) -> str:
     return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
 
 
+# bookable_courses()'s rule in SQL, for course `c` joined to its provider `p`, on %(today)s: the
+# booking form and booking_create's locked read use it.
+BOOKABLE_SQL = (
+    "c.approved_at IS NOT NULL AND p.approved_at IS NOT NULL AND c.start_date > %(today)s"
+)
+
 # Built once from the models' own columns; no input ever goes into this text.
 _BOOKABLE_COURSE_SQL = (
     f"SELECT {_columns(Course, 'c')}, {_columns(Provider, 'p')}"  # noqa: S608
     " FROM leerrekening_course c JOIN leerrekening_provider p ON p.id = c.provider_id"
-    " WHERE c.id = %s AND c.approved_at IS NOT NULL AND p.approved_at IS NOT NULL"
-    " AND c.start_date > %s"
+    f" WHERE c.id = %(course)s AND {BOOKABLE_SQL}"
 )
 
 
@@ -198,7 +203,9 @@ def bookable_course(*, pk: int) -> Course | None:
     bookable_courses(), without building an ORM query per request.
     """
     with connection.cursor() as cursor:
-        prepared.execute(cursor, _BOOKABLE_COURSE_SQL, [pk, timezone.localdate()])
+        prepared.execute(
+            cursor, _BOOKABLE_COURSE_SQL, {"course": pk, "today": timezone.localdate()}
+        )
         row = cursor.fetchone()
     if row is None:
         return None

@@ -25,6 +25,7 @@ from accounts.models import User
 from leerportaal import prepared
 from leerrekening.models import Booking, Course, Provider, Reservation
 from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
+from leerrekening.selectors_portal import BOOKABLE_SQL
 from leerrekening.services import ledger
 from leerrekening.services.notifications import notification_create
 
@@ -151,8 +152,8 @@ def _lock_and_read(
         [
             "SELECT 1 FROM accounts_user WHERE id = %(worker)s FOR UPDATE",
             "SELECT 1 FROM leerrekening_course WHERE id = %(course)s FOR UPDATE",
-            "SELECT c.title, c.price, c.capacity, c.start_date, c.provider_id, p.name,"
-            "        c.approved_at IS NOT NULL AND p.approved_at IS NOT NULL AND c.start_date > %(today)s,"
+            "SELECT c.title, c.price, c.capacity, c.start_date, c.provider_id, p.name,"  # noqa: S608
+            f"        {BOOKABLE_SQL},"
             "        token.id, token.course_id,"
             "        n.mine_here, n.pending, n.taken, n.recent,"
             "        (SELECT balance FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s),"

@@ -147,17 +147,6 @@ def account_for_worker(*, worker: User) -> LedgerAccount:
     return _owned_account(Kind.WORKER, worker=worker)
 
 
-def _worker_account_ids(cursor, worker_ids: Iterable[int]) -> dict[int, int]:
-    """{worker id: learning account id}, opening the accounts that are missing (race-safe)."""
-    worker_ids = sorted(set(worker_ids))
-    _open_worker_accounts(cursor, worker_ids)
-    cursor.execute(
-        "SELECT worker_id, id FROM leerrekening_ledgeraccount WHERE worker_id = ANY(%s)",
-        [worker_ids],
-    )
-    return dict(cursor.fetchall())
-
-
 def _open_worker_accounts(cursor, worker_ids: list[int]) -> None:
     # Most workers have an account already: insert only the missing ones (cheaper than letting
     # ON CONFLICT find every existing one), and ON CONFLICT for a concurrent opener.
@@ -172,12 +161,17 @@ def _open_worker_accounts(cursor, worker_ids: list[int]) -> None:
 
 def accounts_for_workers(*, worker_ids: Iterable[int]) -> dict[int, LedgerAccount]:
     """Learning accounts for many workers at once (opened where missing), by worker id."""
+    worker_ids = sorted(set(worker_ids))
     with connection.cursor() as cursor:
-        ids = _worker_account_ids(cursor, worker_ids)
-    return {
-        worker_id: LedgerAccount(pk=account_id, kind=Kind.WORKER, worker_id=worker_id)
-        for worker_id, account_id in ids.items()
-    }
+        _open_worker_accounts(cursor, worker_ids)
+        cursor.execute(
+            "SELECT worker_id, id FROM leerrekening_ledgeraccount WHERE worker_id = ANY(%s)",
+            [worker_ids],
+        )
+        return {
+            worker_id: LedgerAccount(pk=account_id, kind=Kind.WORKER, worker_id=worker_id)
+            for worker_id, account_id in cursor.fetchall()
+        }
 
 
 def account_for_funder(*, funder: Funder) -> LedgerAccount:
@@ -590,6 +584,16 @@ def _reservation_accounts(cursor, *, worker: User, provider: Provider) -> tuple[
     return account.pk, escrow.pk, account_for_provider(provider=provider).pk
 
 
+# The account's tranches that may be spent, and the order they are spent in (the one ending first).
+# A tranche past its end date that goes back to its funder is no longer spendable, even before
+# the expiry task has moved it.
+_SPENDABLE = (
+    "account_id = %(account)s AND remaining > 0"
+    " AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
+)
+_SPENDING_ORDER = "ends_on ASC NULLS LAST, id"
+
+
 def _reserve(
     *,
     worker: User,
@@ -609,23 +613,18 @@ def _reserve(
         )
         # One round trip, three statements, each seeing what committed before it ran: lock the
         # accounts (ascending id), then the spendable tranches (spending order), then read the
-        # key and the locked tranches. A tranche past its end date that goes back to its funder
-        # is no longer spendable, even before the expiry task has moved it.
+        # key and the locked tranches.
         prepared.execute(
             cursor,
             [
                 "SELECT 1 FROM leerrekening_ledgeraccount WHERE id = ANY(%(accounts)s)"
                 " ORDER BY id FOR UPDATE",
-                "SELECT 1 FROM leerrekening_tranche"
-                "  WHERE account_id = %(account)s AND remaining > 0"
-                "    AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
-                "  ORDER BY ends_on ASC NULLS LAST, id FOR UPDATE",
-                "SELECT t.id, t.request_hash, s.ids, s.remaining"
-                "   FROM (SELECT array_agg(id ORDER BY ends_on ASC NULLS LAST, id) AS ids,"
-                "                array_agg(remaining ORDER BY ends_on ASC NULLS LAST, id) AS remaining"
-                "           FROM leerrekening_tranche"
-                "          WHERE account_id = %(account)s AND remaining > 0"
-                "            AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)) AS s"
+                f"SELECT 1 FROM leerrekening_tranche WHERE {_SPENDABLE}"  # noqa: S608
+                f" ORDER BY {_SPENDING_ORDER} FOR UPDATE",
+                "SELECT t.id, t.request_hash, s.ids, s.remaining"  # noqa: S608
+                f"   FROM (SELECT array_agg(id ORDER BY {_SPENDING_ORDER}) AS ids,"
+                f"                array_agg(remaining ORDER BY {_SPENDING_ORDER}) AS remaining"
+                f"           FROM leerrekening_tranche WHERE {_SPENDABLE}) AS s"
                 "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %(key)s",
             ],
             {

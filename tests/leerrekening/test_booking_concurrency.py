@@ -11,24 +11,14 @@ import pytest
 from django.utils import timezone
 
 from leerrekening.models import Booking, Reservation
-from leerrekening.services import bookings as services
 from leerrekening.services import ledger
 from tests import factories
 from tests.leerrekening.ledger_helpers import assert_invariants_hold
 from tests.leerrekening.portal_fixtures import fund
+from tests.leerrekening.test_booking import book
 from tests.leerrekening.test_ledger_concurrency import run_concurrently
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def book(worker, course, token):
-    return services.booking_create(
-        worker=worker,
-        course=course,
-        work_related=True,
-        pays_rest_self=False,
-        request_token=token,
-    )
 
 
 def funded_workers(n: int, amount: str = "500.00"):
@@ -42,7 +32,7 @@ def funded_workers(n: int, amount: str = "500.00"):
 def test_a_rush_on_a_course_books_exactly_its_capacity(db):
     course = factories.CourseFactory(price=Decimal("100.00"), capacity=5)
     workers = funded_workers(12)
-    results = run_concurrently(12, lambda i: book(workers[i], course, f"t-{i}"))
+    results = run_concurrently(12, lambda i: book(workers[i], course, token=f"t-{i}"))
     outcome = Counter(type(r).__name__ for r in results)
     assert outcome == {"Booking": 5, "CourseFull": 7}
     assert Booking.objects.filter(course=course, status="reserved").count() == 5
@@ -54,7 +44,7 @@ def test_one_worker_booking_many_courses_at_once_keeps_the_pending_cap(db):
     (worker,) = funded_workers(1, "1000.00")
     provider = factories.ProviderFactory()
     courses = [factories.CourseFactory(provider=provider, price=Decimal("50.00")) for _ in range(8)]
-    results = run_concurrently(8, lambda i: book(worker, courses[i], f"t-{i}"))
+    results = run_concurrently(8, lambda i: book(worker, courses[i], token=f"t-{i}"))
     outcome = Counter(type(r).__name__ for r in results)
     assert outcome == {"Booking": 3, "TooManyPendingBookings": 5}
     assert ledger.account_for_worker(worker=worker).balance == Decimal("850.00")
@@ -64,7 +54,7 @@ def test_one_worker_booking_many_courses_at_once_keeps_the_pending_cap(db):
 def test_the_same_form_submitted_many_times_at_once_books_once(db):
     (worker,) = funded_workers(1)
     course = factories.CourseFactory(price=Decimal("100.00"))
-    results = run_concurrently(10, lambda i: book(worker, course, "one-token"))
+    results = run_concurrently(10, lambda i: book(worker, course, token="one-token"))
     assert all(isinstance(r, Booking) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert Reservation.objects.count() == 1
@@ -79,7 +69,7 @@ def test_a_budget_for_two_bookings_pays_for_exactly_two_of_many_at_once(db):
         )
         for _ in range(3)
     ]
-    results = run_concurrently(3, lambda i: book(worker, courses[i], f"t-{i}"))
+    results = run_concurrently(3, lambda i: book(worker, courses[i], token=f"t-{i}"))
     outcome = Counter(type(r).__name__ for r in results)
     assert outcome == {"Booking": 2, "InsufficientBudget": 1}
     assert ledger.account_for_worker(worker=worker).balance == Decimal("0.00")

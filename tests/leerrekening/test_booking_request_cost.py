@@ -28,6 +28,7 @@ from tests.leerrekening.portal_fixtures import (  # noqa: F401
     funded_alice,
     provider,
 )
+from tests.leerrekening.test_booking import booking_post
 
 pytestmark = pytest.mark.django_db
 CODE = "135790"
@@ -44,9 +45,8 @@ def give_code(user) -> None:
 
 
 def book_with_code(client, course, *, token="tok-1", code=CODE):  # noqa: S107 — a form token
-    return client.post(
-        reverse("leerrekening:booking-create", args=[course.pk]),
-        {"request_token": token, "work_related": "yes", "confirm_with": "code", "code": code},
+    return booking_post(
+        client, course, request_token=token, confirm_with="code", password="", code=code
     )
 
 
@@ -119,15 +119,8 @@ def test_a_right_code_is_used_up_even_when_the_booking_then_fails(client, alice,
     # alice has no budget: the booking fails after the code was accepted; the code stays used.
     give_code(alice)
     client.force_login(alice)
-    response = client.post(
-        reverse("leerrekening:booking-create", args=[course.pk]),
-        {
-            "request_token": "tok-1",
-            "work_related": "yes",
-            "pays_rest_self": "on",
-            "confirm_with": "code",
-            "code": CODE,
-        },
+    response = booking_post(
+        client, course, confirm_with="code", password="", code=CODE, pays_rest_self="on"
     )
     assert response.status_code == 400
     assert Booking.objects.count() == 0
@@ -165,30 +158,21 @@ def test_only_the_newest_unused_code_works(funded_alice):
 
 
 def test_a_serialised_reservation_key_replays_without_moving_money_again(funded_alice, provider):
-    first = ledger.reservation_create(
-        worker=funded_alice,
-        provider=provider,
-        amount=Decimal("100.00"),
-        idempotency_key="k-1",
-        key_serialised=True,
-    )
-    again = ledger.reservation_create(
-        worker=funded_alice,
-        provider=provider,
-        amount=Decimal("100.00"),
-        idempotency_key="k-1",
-        key_serialised=True,
-    )
-    assert again.pk == first.pk
-    assert Reservation.objects.count() == 1
-    with pytest.raises(ledger.IdempotencyConflict):
-        ledger.reservation_create(
+    def reserve(amount: str):
+        return ledger.reservation_create(
             worker=funded_alice,
             provider=provider,
-            amount=Decimal("99.00"),
+            amount=Decimal(amount),
             idempotency_key="k-1",
             key_serialised=True,
         )
+
+    first = reserve("100.00")
+    again = reserve("100.00")
+    assert again.pk == first.pk
+    assert Reservation.objects.count() == 1
+    with pytest.raises(ledger.IdempotencyConflict):
+        reserve("99.00")
 
 
 def test_an_unbookable_course_has_no_booking_page(client, funded_alice, provider):

@@ -16,12 +16,11 @@ import json
 import pytest
 import redis
 from django.core import mail
-from django.urls import reverse
 
 from leerrekening.models import Booking, Notification
 from leerrekening.services import notifications
-from tests.factories import TEST_PASSWORD
 from tests.leerrekening.portal_fixtures import course, funded_alice, provider  # noqa: F401
+from tests.leerrekening.test_booking import booking_post
 from tests.support.processes import RedisServer, celery_pointed_at, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -52,15 +51,7 @@ def test_a_booking_made_while_redis_is_down_succeeds_and_its_email_is_sent_later
     client, funded_alice, course, dead_broker, tmp_path
 ):
     client.force_login(funded_alice)
-    response = client.post(
-        reverse("leerrekening:booking-create", args=[course.pk]),
-        {
-            "request_token": "tok-down",
-            "work_related": "yes",
-            "confirm_with": "password",
-            "password": TEST_PASSWORD,
-        },
-    )
+    response = booking_post(client, course, request_token="tok-down")
 
     booking = Booking.objects.get(worker=funded_alice)
     assert response.status_code == 302  # not a server error: the booking is committed
