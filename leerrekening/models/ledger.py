@@ -15,8 +15,9 @@ What the database guarantees, whatever code runs against it:
   and a guard trigger refuses any other change to a balance;
 - worker, funder, reservations and provider balances never go below zero (CHECK);
 - an idempotency key is applied at most once (UNIQUE);
-- a tranche's remainder moves only by inserting tranche movements, and stays between zero and
-  what was deposited (CHECK);
+- a tranche opens with its whole deposit remaining; afterwards its remainder moves only by
+  inserting tranche movements (spending, release, expiry), and stays between zero and what was
+  deposited (CHECK);
 - a reservation is open, posted or voided, and is settled by at most one transfer.
 
 Worked example (see tests/leerrekening/test_ledger_examples.py): an employer pays EUR 1,000
@@ -286,7 +287,9 @@ class Tranche(models.Model):
 
 
 class TrancheMovement(models.Model):
-    """How a transfer changed one tranche: + for a deposit or release, - for spending or expiry."""
+    """How a transfer changed one tranche after its deposit: - for spending or expiry, + for a
+    release. The deposit itself is the tranche's `deposit` transfer, not a movement (tranches from
+    before 2026-12 also have one for it: history only, ignored by the remainder trigger)."""
 
     # No index of its own: the unique (transfer, tranche) index serves lookups by transfer, and
     # each index costs time on every deposit of a bulk batch.

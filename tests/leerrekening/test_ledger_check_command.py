@@ -83,3 +83,22 @@ def test_ledger_check_beat_task_logs_an_error_when_broken(books, alice, caplog):
     assert any(
         r.levelname == "ERROR" and "tranche remainders" in r.getMessage() for r in caplog.records
     )
+
+
+def test_a_tranche_movement_for_its_own_deposit_from_before_2026_12_is_history(books, alice):
+    """Tranches made before December 2026 also carry a movement for their deposit; it changes
+    nothing, and ledger_check accepts it when it equals the deposit."""
+    corrupt(
+        "INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount)"
+        " SELECT deposit_id, id, amount FROM leerrekening_tranche"
+    )
+    call_command("ledger_check")
+
+
+def test_ledger_check_fails_naming_an_own_deposit_movement_that_differs_from_the_deposit(books):
+    corrupt(
+        "INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount)"
+        " SELECT deposit_id, id, amount + 1 FROM leerrekening_tranche"
+    )
+    with pytest.raises(CommandError, match=r"6\. tranche remainders"):
+        call_command("ledger_check")

@@ -148,3 +148,54 @@ def test_concurrent_deposit_chunks_from_one_funder_never_overspend_it(db):
     assert LedgerAccount.objects.filter(kind="worker", balance=Decimal("50.00")).count() == 20
     assert connection.vendor == "postgresql"
     assert_invariants_hold()
+
+
+def test_deposit_chunks_and_expiries_of_the_same_workers_never_deadlock(db):
+    """A deposit chunk locks its learning accounts first and the funder's row last (the balance
+    trigger); an expiry back to the same funder locks in the same order (LOCK_ORDER), so the two
+    never wait for each other in a circle, though the funder's account has the lower id."""
+    import datetime
+
+    from leerrekening.models import Tranche
+
+    funder = factories.FunderFactory()
+    # The funder's account opened first: by id alone, an expiry would lock it before the worker's.
+    funded(funder, "100000.00")
+    workers = [factories.UserFactory() for _ in range(6)]
+    ledger.accounts_for_workers(worker_ids=[w.pk for w in workers])
+    rounds = 15
+    past = datetime.date(2020, 1, 1)
+    for n in range(rounds):
+        for w in workers:
+            ledger.deposit_create(
+                funder=funder,
+                worker=w,
+                amount=Decimal("5.00"),
+                idempotency_key=f"old-{n}-{w.pk}",
+                ends_on=past,
+            )
+    to_expire = list(Tranche.objects.filter(ends_on=past).values_list("pk", flat=True))
+
+    def work(i):
+        if i % 2:  # expire this thread's share of the old tranches, one transaction each
+            for tranche_id in to_expire[i // 2 :: 2]:
+                ledger.tranche_expire(tranche_id=tranche_id)
+            return "expired"
+        for n in range(rounds):  # deposit chunks to all the same workers
+            ledger.deposits_create(
+                funder=funder,
+                lines=[
+                    ledger.DepositLine(
+                        worker_id=w.pk,
+                        amount=Decimal("1.00"),
+                        idempotency_key=f"new-{i}-{n}-{w.pk}",
+                    )
+                    for w in workers
+                ],
+            )
+        return "deposited"
+
+    results = run_concurrently(4, work)
+    assert sorted(results) == ["deposited", "deposited", "expired", "expired"], results
+    assert not Tranche.objects.filter(ends_on=past, ended_at__isnull=True).exists()
+    assert_invariants_hold()
