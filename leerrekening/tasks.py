@@ -44,11 +44,16 @@ _DB_RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "max_retr
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
-def deposit_batch_apply(batch_id: int) -> dict:
-    """Apply a confirmed deposit batch (upload, single deposit or scheme period)."""
+def deposit_batch_apply(batch_id: int, fan_out: bool = True) -> dict:
+    """Apply a confirmed deposit batch (upload, single deposit or scheme period). With `fan_out`,
+    a batch of several chunks gets helper tasks (without fan_out), so several worker processes
+    share it; every run claims only chunks nobody else holds."""
+    from django.conf import settings
+
     from leerrekening.services.deposits import deposit_batch_apply as apply
 
-    outcome = apply(batch_id=batch_id)
+    helpers = settings.DEPOSIT_BATCH_WORKERS - 1 if fan_out else 0
+    outcome = apply(batch_id=batch_id, helpers=helpers)
     return {"status": outcome.status, "lines": outcome.lines, "chunks": outcome.chunks}
 
 

@@ -7,6 +7,7 @@ from leerrekening.models.bookings import Booking, OneTimeCode
 from leerrekening.models.catalogue import Course, Provider, ProviderMembership
 from leerrekening.models.deposits import (
     DepositBatch,
+    DepositBatchChunk,
     DepositBatchLine,
     DepositScheme,
     TakeoverBatch,
@@ -26,6 +27,7 @@ __all__ = [
     "Booking",
     "Course",
     "DepositBatch",
+    "DepositBatchChunk",
     "DepositBatchLine",
     "DepositScheme",
     "Funder",

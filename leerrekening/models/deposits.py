@@ -2,11 +2,14 @@
 
 A deposit batch is the unit of work for Celery. Whatever made it (a CSV upload, a single deposit
 in the admin, a scheme rule's period), it is a row in DepositBatch with its lines in
-DepositBatchLine, stored before any money moves. Applying it walks the lines in line-number order,
-a chunk at a time; each chunk is one database transaction that moves the chunk's money through
-the ledger (leerrekening.services.ledger.deposits_create) AND advances the batch's progress
-(`last_line`, `lines_applied`, `amount_applied`). So progress is never ahead of or behind the
-ledger, and a worker killed at any moment leaves a batch that the next run continues.
+DepositBatchLine, stored before any money moves. Applying it first divides the lines, in
+line-number order, into chunks (DepositBatchChunk, planned once); each chunk is then applied in
+one database transaction that moves the chunk's money through the ledger
+(leerrekening.services.ledger.deposits_create), marks the chunk applied AND adds to the batch's
+progress (`lines_applied`, `amount_applied`). So progress is never ahead of or behind the ledger,
+and a worker killed at any moment leaves a batch whose unapplied chunks the next run applies.
+Several workers apply one batch side by side: each claims a chunk nobody holds (row lock, SKIP
+LOCKED), and the funder's row, which every chunk updates, is locked only from its update to commit.
 
 Exactly once, in three layers:
 
@@ -154,7 +157,6 @@ class DepositBatch(models.Model):
     line_count = models.PositiveIntegerField(_("regels"), default=0)
     total = models.DecimalField(_("totaal"), default=0, **MONEY)
     # Progress, committed in the same transaction as each chunk's money.
-    last_line = models.PositiveIntegerField(default=0, editable=False)
     lines_applied = models.PositiveIntegerField(_("verwerkt"), default=0)
     amount_applied = models.DecimalField(_("gestort"), default=0, **MONEY)
 
@@ -234,6 +236,21 @@ class DepositBatch(models.Model):
             return f"scheme:{self.scheme_id}:{self.period_start:%Y-%m-%d}:worker:{worker_id}"
         return f"batch:{self.pk}:line:{line_number}"
 
+    def line_key_sql(self) -> tuple[str, dict]:
+        """line_key as SQL over a row `bl` of this batch's lines, with its parameters: the ledger
+        computes the keys of a chunk itself. Kept in step with line_key by a test."""
+        if self.kind == self.Kind.SCHEME:
+            return (
+                "'scheme:' || %(key_scheme)s::text || ':' || %(key_period)s::text || ':worker:'"
+                " || bl.worker_id::text",
+                {"key_scheme": self.scheme_id, "key_period": f"{self.period_start:%Y-%m-%d}"},
+            )
+        return "'batch:' || bl.batch_id::text || ':line:' || bl.line_number::text", {}
+
+    def line_cause(self, *, line_number: int) -> str:
+        """What a line's transfer names as its cause."""
+        return f"deposit-batch:{self.pk}:line:{line_number}"
+
 
 class DepositBatchLine(models.Model):
     """One deposit of a batch, resolved to an employment when the batch was validated."""
@@ -267,6 +284,40 @@ class DepositBatchLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.line_number} {self.employee_number} € {self.amount}"
+
+
+class DepositBatchChunk(models.Model):
+    """A run of a batch's lines (in line-number order) applied in one transaction.
+
+    Planned once when the batch is first applied; `applied_at` is set in the same transaction as
+    the chunk's money, so a chunk is applied exactly once however many workers try (each claims
+    an unapplied chunk with a row lock, skipping chunks another worker holds).
+    """
+
+    batch = models.ForeignKey(DepositBatch, on_delete=models.PROTECT, related_name="chunks")
+    number = models.PositiveIntegerField()
+    first_line = models.PositiveIntegerField()
+    last_line = models.PositiveIntegerField()
+    line_count = models.PositiveIntegerField()
+    total = models.DecimalField(**MONEY)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    # What this chunk's transaction moved itself (lines applied before, e.g. by a scheme run
+    # that was made again, are replayed and not counted).
+    lines_applied = models.PositiveIntegerField(default=0)
+    amount_applied = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("deel van een batch")
+        verbose_name_plural = _("delen van een batch")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="deposit_chunk_once"),
+            models.CheckConstraint(
+                condition=Q(first_line__lte=F("last_line")), name="deposit_chunk_lines_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.number}: {self.first_line}-{self.last_line}"
 
 
 class TakeoverBatch(models.Model):

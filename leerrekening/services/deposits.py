@@ -25,7 +25,8 @@ from typing import BinaryIO, TextIO
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Case, F, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,7 +41,13 @@ from leerrekening.batch_csv import (
     format_eur,
 )
 from leerrekening.batch_validation import ValidLines, validate_deposit_batch
-from leerrekening.models import DepositBatch, DepositBatchLine, Funder, Tranche
+from leerrekening.models import (
+    DepositBatch,
+    DepositBatchChunk,
+    DepositBatchLine,
+    Funder,
+    Tranche,
+)
 from leerrekening.models.deposits import MAX_VALID_YEARS
 from leerrekening.services import ledger
 
@@ -352,12 +359,13 @@ def deposit_batch_resume(*, batch: DepositBatch, by: User | None) -> DepositBatc
 # --- Handing to Celery ----------------------------------------------------------------------------
 
 
-def enqueue(batch_id: int) -> bool:
+def enqueue(batch_id: int, *, fan_out: bool = True) -> bool:
     """Send the apply task; False (logged) when the broker cannot be reached. Never raises: the
-    batch is safely stored as pending and the sweeper sends it again later."""
+    batch is safely stored as pending and the sweeper sends it again later. `fan_out`: the task
+    may ask for helpers (settings.DEPOSIT_BATCH_WORKERS) to share a batch of several chunks."""
     from leerrekening.tasks import deposit_batch_apply as task
 
-    return send_task(task, batch_id)
+    return send_task(task, batch_id, fan_out)
 
 
 def enqueue_on_commit(batch_id: int) -> None:
@@ -375,64 +383,95 @@ class ApplyOutcome:
     busy: bool = False
 
 
-def _stop(batch: DepositBatch, code: str, message: str) -> None:
-    batch.status = Status.STOPPED
-    batch.stop_code = code
-    batch.stop_message = message
-    batch.touched_at = timezone.now()
-    batch.save(update_fields=["status", "stop_code", "stop_message", "touched_at"])
+# The batch's lines, as the ledger reads them for one chunk (columns of ledger.DepositLinesQuery).
+_CHUNK_LINES_SQL = """
+SELECT bl.line_number AS n, bl.worker_id, bl.amount, {key} AS key, bl.source,
+       %(ends_on)s::date AS ends_on, %(at_end)s::varchar(20) AS at_end,
+       ('deposit-batch:' || bl.batch_id::text || ':line:' || bl.line_number::text)::varchar(200)
+           AS cause
+  FROM leerrekening_depositbatchline bl
+ WHERE bl.batch_id = %(batch)s AND bl.line_number BETWEEN %(first_line)s AND %(last_line)s
+ ORDER BY bl.line_number
+"""
+# Chunks of `size` lines in line-number order: one statement, however long the batch.
+_PLAN_CHUNKS_SQL = """
+INSERT INTO leerrekening_depositbatchchunk (batch_id, number, first_line, last_line, line_count,
+    total, applied_at, lines_applied, amount_applied)
+SELECT %(batch)s, bucket, min(line_number), max(line_number), count(*), sum(amount), NULL, 0, 0
+  FROM (SELECT line_number, amount, (row_number() OVER (ORDER BY line_number) - 1) / %(size)s
+               AS bucket
+          FROM leerrekening_depositbatchline WHERE batch_id = %(batch)s) AS numbered
+ GROUP BY bucket
+"""
 
 
-def _apply_next_chunk(batch_id: int, chunk_size: int) -> tuple[str, int]:
-    """Apply the next chunk of a batch in one transaction: its money and its progress together.
+def chunk_lines(*, batch: DepositBatch, chunk: DepositBatchChunk) -> ledger.DepositLinesQuery:
+    """The chunk's lines for the ledger to read itself, with their keys (DepositBatch.line_key)."""
+    key_sql, key_params = batch.line_key_sql()
+    return ledger.DepositLinesQuery(
+        sql=_CHUNK_LINES_SQL.format(key=key_sql),
+        params={
+            **key_params,
+            "batch": batch.pk,
+            "first_line": chunk.first_line,
+            "last_line": chunk.last_line,
+            "ends_on": batch.ends_on,
+            "at_end": batch.at_end,
+        },
+    )
 
-    Returns ("more"|"done"|"stopped"|"busy"|"idle", lines applied now). The batch row is locked
-    first (skip if another process holds it: that one is working on it), then the funder's
-    account by the ledger, always in that order.
+
+def _plan_chunks(batch_id: int, chunk_size: int) -> int | None:
+    """Divide a pending batch's lines into chunks, once. Returns how many chunks are still to be
+    applied, or None when the batch is not pending (nothing to do)."""
+    with transaction.atomic():
+        batch = DepositBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status not in DepositBatch.PENDING:
+            return None
+        if not batch.chunks.exists():
+            with connection.cursor() as cursor:
+                cursor.execute(_PLAN_CHUNKS_SQL, {"batch": batch.pk, "size": chunk_size})
+        return batch.chunks.filter(applied_at__isnull=True).count()
+
+
+def _stop(batch_id: int, code: str, message: str) -> None:
+    # Conditional: a chunk of another worker may have finished (or stopped) the batch meanwhile.
+    DepositBatch.objects.filter(pk=batch_id, status__in=DepositBatch.PENDING).update(
+        status=Status.STOPPED, stop_code=code, stop_message=message, touched_at=timezone.now()
+    )
+
+
+def _apply_next_chunk(batch_id: int) -> tuple[str, int]:
+    """Claim a chunk nobody holds and apply it in one transaction: its money, its mark and the
+    batch's progress together.
+
+    Returns ("more"|"stopped"|"busy"|"none"|"idle", lines applied now): "busy" when the chunks
+    left are held by other workers, "none" when every chunk is applied. Locks, in this order: the
+    chunk row, the workers' learning accounts and the funder's row (the ledger), the batch row
+    (its progress, last, so it is held only while committing).
     """
     with transaction.atomic():
-        batch = (
-            DepositBatch.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("funder")
-            .filter(pk=batch_id)
+        batch = DepositBatch.objects.select_related("funder").filter(pk=batch_id).first()
+        if batch is None or batch.status not in DepositBatch.PENDING:
+            return "idle", 0
+        chunk = (
+            DepositBatchChunk.objects.select_for_update(skip_locked=True)
+            .filter(batch_id=batch_id, applied_at__isnull=True)
+            .order_by("number")
             .first()
         )
-        if batch is None:
-            exists = DepositBatch.objects.filter(pk=batch_id).exists()
-            return ("busy" if exists else "idle"), 0
-        if batch.status not in DepositBatch.PENDING:
-            return "idle", 0
-        rows = list(
-            DepositBatchLine.objects.filter(batch_id=batch.pk, line_number__gt=batch.last_line)
-            .order_by("line_number")
-            .values_list("line_number", "worker_id", "amount", "source", "description")[:chunk_size]
-        )
-        now = timezone.now()
-        if not rows:
-            batch.status = Status.DONE
-            batch.finished_at = now
-            batch.touched_at = now
-            batch.save(update_fields=["status", "finished_at", "touched_at"])
-            return "done", 0
-        lines = [
-            ledger.DepositLine(
-                worker_id=worker_id,
-                amount=amount,
-                idempotency_key=batch.line_key(line_number=line_number, worker_id=worker_id),
-                source=source,
-                ends_on=batch.ends_on,
-                at_end=batch.at_end,
-                cause=f"deposit-batch:{batch.pk}:line:{line_number}",
-            )
-            for line_number, worker_id, amount, source, _description in rows
-        ]
+        if chunk is None:
+            left = DepositBatchChunk.objects.filter(batch_id=batch_id, applied_at__isnull=True)
+            return ("busy" if left.exists() else "none"), 0
         try:
             # A savepoint: a refused chunk rolls back alone, and the stop is still recorded.
             with transaction.atomic():
-                ledger.deposits_create(funder=batch.funder, lines=lines)
+                result = ledger.deposits_create(
+                    funder=batch.funder, lines=chunk_lines(batch=batch, chunk=chunk)
+                )
         except ledger.InsufficientFunds as error:
             _stop(
-                batch,
+                batch_id,
                 error.code,
                 _(
                     "Het tegoed van %(funder)s is op: nog %(available)s beschikbaar, de volgende "
@@ -441,47 +480,75 @@ def _apply_next_chunk(batch_id: int, chunk_size: int) -> tuple[str, int]:
                 % {
                     "funder": batch.funder.name,
                     "available": format_eur(error.available),
-                    "count": len(lines),
+                    "count": chunk.line_count,
                     "requested": format_eur(error.requested),
                 },
             )
             return "stopped", 0
         except ledger.LedgerError as error:
-            _stop(batch, error.code, str(error))
+            _stop(batch_id, error.code, str(error))
             return "stopped", 0
-        batch.last_line = rows[-1][0]
-        batch.lines_applied += len(rows)
-        batch.amount_applied += sum((row[2] for row in rows), Decimal("0"))
-        batch.status = Status.RUNNING
-        batch.started_at = batch.started_at or now
-        batch.touched_at = now
-        batch.save(
-            update_fields=[
-                "last_line",
-                "lines_applied",
-                "amount_applied",
-                "status",
-                "started_at",
-                "touched_at",
-            ]
+        now = timezone.now()
+        applied = len(result.applied)
+        DepositBatchChunk.objects.filter(pk=chunk.pk).update(
+            applied_at=now, lines_applied=applied, amount_applied=result.amount_applied
         )
-        return "more", len(rows)
+        DepositBatch.objects.filter(pk=batch_id).update(
+            lines_applied=F("lines_applied") + applied,
+            amount_applied=F("amount_applied") + result.amount_applied,
+            # Only a pending batch becomes running: a stop by another worker's chunk stays.
+            status=Case(
+                When(status=Status.CONFIRMED, then=Value(Status.RUNNING)), default=F("status")
+            ),
+            started_at=Coalesce("started_at", Value(now)),
+            touched_at=now,
+        )
+        return "more", applied
 
 
-def deposit_batch_apply(*, batch_id: int, chunk_size: int | None = None) -> ApplyOutcome:
+def _finish(batch_id: int) -> str:
+    """Mark a pending batch done once every chunk is applied; under the batch row's lock, which
+    each chunk's transaction takes last, so no chunk can be half-committed meanwhile."""
+    with transaction.atomic():
+        batch = DepositBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.status not in DepositBatch.PENDING:
+            return "idle"
+        if batch.chunks.filter(applied_at__isnull=True).exists():
+            return "busy"
+        now = timezone.now()
+        batch.status = Status.DONE
+        batch.started_at = batch.started_at or now
+        batch.finished_at = now
+        batch.touched_at = now
+        batch.save(update_fields=["status", "started_at", "finished_at", "touched_at"])
+        return "done"
+
+
+def deposit_batch_apply(
+    *, batch_id: int, chunk_size: int | None = None, helpers: int = 0
+) -> ApplyOutcome:
     """Apply a confirmed batch, chunk after chunk, until it is done or stops.
 
-    Safe to run any number of times, concurrently too: each chunk locks the batch row and
-    continues after the last committed line; the line keys make a replay move nothing.
+    Safe to run any number of times, concurrently too: each run claims chunks nobody holds, and
+    the line keys make a replay move nothing. `helpers`: how many more runs to ask Celery for
+    when there is more than one chunk to apply, so that several workers share the batch.
     """
     chunk_size = chunk_size or settings.DEPOSIT_BATCH_CHUNK_SIZE
     outcome = ApplyOutcome()
+    left = _plan_chunks(batch_id, chunk_size)
+    if left is None:
+        outcome.status = "idle"
+        return outcome
+    for _helper in range(min(helpers, left - 1)):
+        enqueue(batch_id, fan_out=False)
     while True:
-        state, count = _apply_next_chunk(batch_id, chunk_size)
+        state, count = _apply_next_chunk(batch_id)
         if state == "more":
             outcome.chunks += 1
             outcome.lines += count
             continue
+        if state == "none":
+            state = _finish(batch_id)
         outcome.status = state
         outcome.busy = state == "busy"
         return outcome

@@ -5,6 +5,8 @@ moment a batch is confirmed."""
 from __future__ import annotations
 
 import datetime
+import os
+import re
 from decimal import Decimal
 
 import pytest
@@ -39,9 +41,11 @@ def private_redis(tmp_path, settings):
 def worker_factory(private_redis, tmp_path):
     started: list[CeleryWorker] = []
 
-    def start() -> CeleryWorker:
+    def start(concurrency: int = 1) -> CeleryWorker:
         worker = CeleryWorker(
-            redis_url=private_redis.url, log_path=tmp_path / f"worker{len(started)}.log"
+            redis_url=private_redis.url,
+            log_path=tmp_path / f"worker{len(started)}.log",
+            concurrency=concurrency,
         ).start()
         started.append(worker)
         worker.wait_ready(app=None)
@@ -107,13 +111,14 @@ def test_a_worker_killed_half_way_leaves_a_batch_that_completes_exactly_once(
     # Small chunks that each take a while, so the kill lands in the middle of the batch.
     settings_chunk = 100
     with connection.cursor() as cursor:
-        # Slow every chunk down inside the worker's transaction: a trigger that sleeps 20 ms per
-        # chunk on the batch row update (test-only; dropped below).
+        # Slow every chunk down inside the worker's transaction: a trigger that sleeps 100 ms
+        # when a chunk is marked applied (test-only; dropped below).
         cursor.execute(
             "CREATE OR REPLACE FUNCTION test_slow_batch() RETURNS trigger AS $$"
             " BEGIN PERFORM pg_sleep(0.1); RETURN NEW; END $$ LANGUAGE plpgsql;"
-            " CREATE TRIGGER test_slow_batch BEFORE UPDATE ON leerrekening_depositbatch"
-            " FOR EACH ROW WHEN (NEW.last_line <> OLD.last_line) EXECUTE FUNCTION test_slow_batch();"
+            " CREATE TRIGGER test_slow_batch BEFORE UPDATE ON leerrekening_depositbatchchunk"
+            " FOR EACH ROW WHEN (NEW.applied_at IS NOT NULL AND OLD.applied_at IS NULL)"
+            " EXECUTE FUNCTION test_slow_batch();"
         )
     try:
         env = {"DEPOSIT_BATCH_CHUNK_SIZE": str(settings_chunk)}
@@ -137,24 +142,57 @@ def test_a_worker_killed_half_way_leaves_a_batch_that_completes_exactly_once(
     finally:
         with connection.cursor() as cursor:
             cursor.execute(
-                "DROP TRIGGER IF EXISTS test_slow_batch ON leerrekening_depositbatch;"
+                "DROP TRIGGER IF EXISTS test_slow_batch ON leerrekening_depositbatchchunk;"
                 " DROP FUNCTION IF EXISTS test_slow_batch();"
             )
 
 
-def worker_factory_with_env(worker_factory, **env):
-    import os
-
+def worker_factory_with_env(worker_factory, concurrency: int = 1, **env):
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        return worker_factory()
+        return worker_factory(concurrency)
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def test_two_worker_processes_share_a_batch_and_apply_every_line_once(
+    acme, worker_factory, tmp_path
+):
+    lines = 600
+    with connection.cursor() as cursor:
+        # Each chunk takes a while, so the second process finds chunks left to claim.
+        cursor.execute(
+            "CREATE OR REPLACE FUNCTION test_slow_batch() RETURNS trigger AS $$"
+            " BEGIN PERFORM pg_sleep(0.1); RETURN NEW; END $$ LANGUAGE plpgsql;"
+            " CREATE TRIGGER test_slow_batch BEFORE UPDATE ON leerrekening_depositbatchchunk"
+            " FOR EACH ROW WHEN (NEW.applied_at IS NOT NULL AND OLD.applied_at IS NULL)"
+            " EXECUTE FUNCTION test_slow_batch();"
+        )
+    try:
+        worker_factory_with_env(
+            worker_factory, concurrency=2, DEPOSIT_BATCH_CHUNK_SIZE="30", DEPOSIT_BATCH_WORKERS="2"
+        )
+        batch = _confirmed_batch(acme, lines, "1.00")  # one message; the task asks for a helper
+        done = _finished(batch.pk, timeout=120)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS test_slow_batch ON leerrekening_depositbatchchunk;"
+                " DROP FUNCTION IF EXISTS test_slow_batch();"
+            )
+    _assert_each_line_once(done, lines, Decimal("1.00"))
+    # Both tasks (the first and its helper, in the two pool processes) applied chunks.
+    log = (tmp_path / "worker0.log").read_text()
+    applied = [
+        int(n) for n in re.findall(r"deposit_batch_apply\[[^]]+\] succeeded.*'lines': (\d+)", log)
+    ]
+    assert len([n for n in applied if n]) == 2, log[-3000:]
+    assert sum(applied) == lines
 
 
 def test_a_batch_confirmed_while_redis_is_down_is_applied_once_redis_is_back(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from leerrekening.models import DepositBatch, Tranche, Transfer
+from leerrekening.models import DepositBatch, DepositBatchChunk, Tranche, Transfer
 from leerrekening.services import deposits, ledger
 from tests.leerrekening.deposits_support import TODAY, csv_file, funded_funder, roster, upload
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
@@ -129,9 +129,11 @@ def test_running_a_batch_again_applies_nothing_twice(acme, acme_funded, sent):
     assert (again.status, again.lines) == ("idle", 0)
     # Even a batch forced back to the start replays its lines instead of paying again.
     DepositBatch.objects.filter(pk=batch.pk).update(
-        status="running", last_line=0, lines_applied=0, amount_applied=0
+        status="running", lines_applied=0, amount_applied=0
     )
-    deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
+    DepositBatchChunk.objects.filter(batch=batch).update(applied_at=None)
+    replay = deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
+    assert (replay.status, replay.chunks, replay.lines) == ("done", 2, 0)  # moved nothing
     assert Transfer.objects.filter(kind="deposit").count() == 4
     assert balance_of(ledger.account_for_funder(funder=acme_funded)) == Decimal("9900.00")
     assert_invariants_hold()
