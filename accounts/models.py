@@ -207,6 +207,9 @@ class Employment(models.Model):
                     ),
                 ],
             ),
+            # What a deposit batch line's composite foreign key (employment, worker) refers to:
+            # a line pays the very worker of its employment (leerrekening migration 0016).
+            models.UniqueConstraint(fields=["id", "worker"], name="employment_id_worker_unique"),
         ]
         indexes = [models.Index(fields=["employer", "employee_number"])]
 

@@ -261,11 +261,22 @@ class DepositBatchLine(models.Model):
     line_number = models.PositiveIntegerField(_("regel"))
     # No separate indexes: lines are read per batch in line order (the unique index serves that);
     # every index would cost time on each of a 100,000-line batch's inserts.
+    # One foreign key for both columns, (employment, worker) -> the employment's (id, worker), in
+    # migration 0016 (Django has no composite foreign keys): the line pays the very worker of its
+    # employment, and a 100,000-line batch is checked 100,000 times fewer than with two keys.
     employment = models.ForeignKey(
-        "accounts.Employment", on_delete=models.PROTECT, related_name="+", db_index=False
+        "accounts.Employment",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     employee_number = models.CharField(_("personeelsnummer"), max_length=50)
     amount = models.DecimalField(_("bedrag"), **MONEY)

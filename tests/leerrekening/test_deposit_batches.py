@@ -7,8 +7,15 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, connection
 
-from leerrekening.models import DepositBatch, DepositBatchChunk, Tranche, Transfer
+from leerrekening.models import (
+    DepositBatch,
+    DepositBatchChunk,
+    DepositBatchLine,
+    Tranche,
+    Transfer,
+)
 from leerrekening.services import deposits, ledger
 from tests.leerrekening.deposits_support import TODAY, csv_file, funded_funder, roster, upload
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
@@ -307,3 +314,16 @@ def test_a_file_with_a_bom_semicolons_and_decimal_commas_is_read(acme, acme_fund
     )
     assert batch.status == "validated", batch.errors
     assert batch.total == Decimal("1247.06")
+
+
+def test_the_database_refuses_a_line_that_pays_another_worker_than_its_employments(
+    acme, acme_funded, sent
+):
+    employments = roster(acme, 2)
+    batch = upload(acme_funded, acme, ["000001;10"])
+    line = batch.lines.get()
+    assert (line.employment_id, line.worker_id) == (employments[0].pk, employments[0].worker_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # checked now, not at the commit
+    with pytest.raises(IntegrityError, match="batch_line_employment_worker_fk"):
+        DepositBatchLine.objects.filter(pk=line.pk).update(worker=employments[1].worker)
