@@ -14,14 +14,15 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def send_task(task, *args) -> bool:
-    """Send `task(*args)` now; False (logged) when the broker cannot be reached. Never raises.
+def send_task(task, *args, countdown: float | None = None) -> bool:
+    """Send `task(*args)` now (to run `countdown` seconds later, if given); False (logged) when
+    the broker cannot be reached. Never raises.
 
     retry=False: with the broker down, kombu's publish retries would hold the request for
     seconds and then fail anyway.
     """
     try:
-        task.apply_async(args=args, retry=False)
+        task.apply_async(args=args, retry=False, countdown=countdown)
     except Exception:  # any broker/transport error: Redis down, refused, timed out
         logger.warning(
             "%s%r not sent: broker unreachable; the sweeper sends it later",
