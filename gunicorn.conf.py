@@ -17,5 +17,9 @@ bind = "0.0.0.0:8000"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
 threads = 8
+# The app (Django, every URLconf and view: leerportaal/wsgi.py) is loaded once in the master and
+# forked: each worker starts warm and they share those pages. Code changes need a restart (not a
+# HUP), as a container deploy does anyway.
+preload_app = True
 # Requests queued while every thread is busy, as in a rush; they wait rather than get refused.
 backlog = 512

@@ -27,8 +27,12 @@ def mfa_required(user) -> bool:
     if user.is_staff or user.is_coordinator:
         return True
     # Asked on every request of every signed-in user, so fresh (a worker made employer staff is
-    # held to it on their next page) and in plain SQL: the ORM's query building cost more than
-    # the query.
+    # held to it on their next page). The request's user is loaded with the answer
+    # (accounts/backends.py); for another user object it is one query, in plain SQL: the ORM's
+    # query building cost more than the query.
+    employer_staff = getattr(user, "employer_staff", None)
+    if employer_staff is not None:
+        return employer_staff
     with connection.cursor() as cursor:
         prepared.execute(
             cursor,

@@ -3,9 +3,25 @@
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leerportaal.settings")
 
 app = Celery("leerportaal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_connections(sender=None, **kwargs):
+    """Around each task, what Django does around each request: drop a database connection that
+    broke or is older than CONN_MAX_AGE, keep the others. (Celery's own Django fix-up would close
+    every connection before and after every task; CELERY_DB_REUSE_MAX in settings turns that
+    off.) Not for a task run eagerly inside a request or a test: that is the request's own
+    connection, possibly inside its transaction."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    from django.db import close_old_connections as close
+
+    close()
