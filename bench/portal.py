@@ -10,7 +10,9 @@ which it recreates:
 - the measured worker: `--history` transfers (default 10,000) made through the ledger service
   (deposits, then reservations and their voids);
 - dashboard: `--dashboard-requests` GETs of /mijn-leerrekening/ through Django's full handler
-  (middleware, session, templates) in this process, after a warm-up; p50/p95;
+  (middleware, session, templates) in this process, after a warm-up; p50/p95. Then as many
+  again with the balance chart computed on every request (its cache, per version of the
+  account, left out), which is what the first view after money moved costs;
 - bookings: gunicorn serving the portal with the project's gunicorn.conf.py (gthread; one
   process per CPU, 8 threads each, as in production); `--clients` threads, each with its own keep-alive
   HTTP connection and its own signed-in workers, POST the booking form for `--seconds`.
@@ -285,9 +287,19 @@ def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
     return sessions
 
 
-def measure_dashboard(worker, requests: int) -> tuple[float, float]:
+def measure_dashboard(worker, requests: int, *, chart_cached: bool = True) -> tuple[float, float]:
+    """p50/p95 of the dashboard. The balance chart is cached per version of the account (a
+    reload while no money moves); with chart_cached=False every request computes it afresh, as
+    the first view after a transfer does."""
+    from unittest import mock
+
     from django.test import Client
 
+    from leerrekening import selectors_portal
+
+    if not chart_cached:
+        with mock.patch.object(selectors_portal, "_cache_get", return_value=None):
+            return measure_dashboard(worker, requests)
     client = Client()
     client.force_login(worker)
     for _ in range(20):
@@ -468,6 +480,10 @@ def run(options, scratch: Path) -> None:
 
     p50, p95 = measure_dashboard(worker, options.dashboard_requests)
     log(f"dashboard ({total} transfers in the ledger): p50 {p50} ms, p95 {p95} ms")
+    uncached_p50, uncached_p95 = measure_dashboard(
+        worker, options.dashboard_requests, chart_cached=False
+    )
+    log(f"dashboard, chart computed every time: p50 {uncached_p50} ms, p95 {uncached_p95} ms")
 
     courses = build_catalogue(options.courses)
     course_ids = [c.pk for c in courses]
@@ -513,6 +529,8 @@ def run(options, scratch: Path) -> None:
         "worker_transfers": options.history,
         "dashboard_p50_ms": p50,
         "dashboard_p95_ms": p95,
+        "dashboard_chart_uncached_p50_ms": uncached_p50,
+        "dashboard_chart_uncached_p95_ms": uncached_p95,
         "bookings_per_s": round(per_s, 1),
         "booking_p50_ms": booking_p50,
         "booking_p95_ms": booking_p95,

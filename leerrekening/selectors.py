@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from accounts.models import Employment, User
 from leerportaal import prepared
@@ -93,66 +93,73 @@ class HistoryPage:
     next_before: int | None  # pass as `before` for the next (older) page
 
 
+# One statement per page: the page's ids by keyset (two index scans of at most `limit` rows,
+# whatever the account's history length), then per transfer its counterparty: the funder of the
+# tranche it deposited, else the provider of the reservation it made or settled, else the other
+# account's funder or kind. Built from constants only; every value is a parameter.
 HISTORY_SQL = """
-SELECT * FROM (
-    (SELECT id FROM leerrekening_transfer WHERE debit_account_id = %(account)s AND id < %(before)s
-      ORDER BY id DESC LIMIT %(limit)s)
-    UNION ALL
-    (SELECT id FROM leerrekening_transfer WHERE credit_account_id = %(account)s AND id < %(before)s
-      ORDER BY id DESC LIMIT %(limit)s)
-) AS page ORDER BY id DESC LIMIT %(limit)s
+WITH page AS (
+    SELECT id FROM (
+        (SELECT id FROM leerrekening_transfer
+          WHERE debit_account_id = %(account)s AND id < %(before)s ORDER BY id DESC LIMIT %(limit)s)
+        UNION ALL
+        (SELECT id FROM leerrekening_transfer
+          WHERE credit_account_id = %(account)s AND id < %(before)s ORDER BY id DESC LIMIT %(limit)s)
+    ) AS ids ORDER BY id DESC LIMIT %(limit)s
+)
+SELECT t.id, t.created_at, t.kind, t.amount, t.credit_account_id = %(account)s, t.cause,
+       COALESCE(tranche_funder.name, reserved.name, settled.name, other_funder.name), other.kind
+  FROM page
+  JOIN leerrekening_transfer t ON t.id = page.id
+  JOIN leerrekening_ledgeraccount other ON other.id = CASE WHEN t.credit_account_id = %(account)s
+                                                           THEN t.debit_account_id
+                                                           ELSE t.credit_account_id END
+  LEFT JOIN leerrekening_funder other_funder ON other_funder.id = other.funder_id
+  LEFT JOIN leerrekening_tranche tranche ON tranche.deposit_id = t.id
+  LEFT JOIN leerrekening_funder tranche_funder ON tranche_funder.id = tranche.funder_id
+  LEFT JOIN LATERAL (
+      SELECT p.name FROM leerrekening_reservation r
+        JOIN leerrekening_ledgeraccount payee ON payee.id = r.payee_id
+        JOIN leerrekening_provider p ON p.id = payee.provider_id
+       WHERE r.reserve_transfer_id = t.id) AS reserved ON t.kind = 'reservation'
+  LEFT JOIN LATERAL (
+      SELECT p.name FROM leerrekening_reservation r
+        JOIN leerrekening_ledgeraccount payee ON payee.id = r.payee_id
+        JOIN leerrekening_provider p ON p.id = payee.provider_id
+       WHERE r.settle_transfer_id = t.id) AS settled ON t.kind IN ('release', 'payment')
+ ORDER BY t.id DESC
 """
+_TRANSFER_KINDS = dict(Transfer.Kind.choices)
+_ACCOUNT_KINDS = dict(LedgerAccount.Kind.choices)
 
 
 def account_history(
     *, account: LedgerAccount, before: int | None = None, limit: int = 20
 ) -> HistoryPage:
-    """A page of an account's transfers, newest first, by keyset: two index scans of at most
-    `limit` rows, then three queries for the page whatever the account's history length."""
+    """A page of an account's transfers, newest first, by keyset: one query whatever the
+    account's history length."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            HISTORY_SQL, {"account": account.pk, "before": before or 2**62, "limit": limit + 1}
+        prepared.execute(
+            cursor,
+            HISTORY_SQL,
+            {"account": account.pk, "before": before or 2**62, "limit": limit + 1},
         )
-        ids = [row[0] for row in cursor.fetchall()]
-    has_more = len(ids) > limit
-    ids = ids[:limit]
-    transfers = list(
-        Transfer.objects.filter(pk__in=ids)
-        .select_related("tranche__funder", "debit_account__funder", "credit_account__funder")
-        .order_by("-id")
-    )
-    reservation_ids = [t.pk for t in transfers if t.kind in {"reservation", "release", "payment"}]
-    providers = {}
-    if reservation_ids:
-        for reservation in Reservation.objects.filter(
-            Q(reserve_transfer_id__in=reservation_ids) | Q(settle_transfer_id__in=reservation_ids)
-        ).select_related("payee__provider"):
-            providers[reservation.reserve_transfer_id] = reservation.payee.provider
-            if reservation.settle_transfer_id:
-                providers[reservation.settle_transfer_id] = reservation.payee.provider
-    entries = []
-    for transfer in transfers:
-        incoming = transfer.credit_account_id == account.pk
-        counterparty = ""
-        if hasattr(transfer, "tranche"):
-            counterparty = transfer.tranche.funder.name
-        elif transfer.pk in providers:
-            counterparty = providers[transfer.pk].name
-        else:
-            other = transfer.debit_account if incoming else transfer.credit_account
-            counterparty = other.funder.name if other.funder_id else other.get_kind_display()
-        entries.append(
-            HistoryEntry(
-                transfer_id=transfer.pk,
-                created_at=transfer.created_at,
-                kind=transfer.kind,
-                kind_label=transfer.get_kind_display(),
-                amount=transfer.amount if incoming else -transfer.amount,
-                counterparty=counterparty,
-                cause=transfer.cause,
-            )
+        rows = cursor.fetchall()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    entries = [
+        HistoryEntry(
+            transfer_id=transfer_id,
+            created_at=created_at,
+            kind=kind,
+            kind_label=str(_TRANSFER_KINDS.get(kind, kind)),
+            amount=amount if incoming else -amount,
+            counterparty=name if name is not None else str(_ACCOUNT_KINDS.get(other_kind, "")),
+            cause=cause,
         )
-    return HistoryPage(entries=entries, next_before=ids[-1] if has_more else None)
+        for transfer_id, created_at, kind, amount, incoming, cause, name, other_kind in rows
+    ]
+    return HistoryPage(entries=entries, next_before=rows[-1][0] if has_more else None)
 
 
 def worker_history(*, worker: User, before: int | None = None, limit: int = 20) -> HistoryPage:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -29,6 +31,8 @@ from leerrekening.models import (
     Provider,
     Transfer,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- Worker ---------------------------------------------------------------------------------------
 
@@ -52,8 +56,23 @@ class BalancePoint:
     balance: Decimal
 
 
-BALANCE_SQL = """
-WITH legs AS (
+# The account's version: the version of its row (xmin: every transfer that touches the account
+# updates its balance in the transaction that makes it, so it changes when one commits) and its
+# newest transfer on each side (which changes within one transaction too). Two backward index
+# scans of one row each. `a` is the account's row.
+ACCOUNT_VERSION_SQL = (
+    "a.xmin::text"
+    " || ':' || coalesce((SELECT max(id) FROM leerrekening_transfer WHERE debit_account_id = a.id), 0)"
+    " || ':' || coalesce((SELECT max(id) FROM leerrekening_transfer WHERE credit_account_id = a.id), 0)"
+)
+# One statement, so the balance, the version and the days come from one snapshot. The days
+# before the window are not read: the balance before it is the balance minus everything since.
+# Built from constants only.
+BALANCE_SQL = f"""
+WITH account AS (
+    SELECT a.id, a.balance, {ACCOUNT_VERSION_SQL} AS version
+      FROM leerrekening_ledgeraccount a WHERE a.id = %(account)s
+), legs AS (
     SELECT (created_at AT TIME ZONE %(tz)s)::date AS day, amount FROM leerrekening_transfer
      WHERE credit_account_id = %(account)s AND created_at >= %(since)s
     UNION ALL
@@ -61,40 +80,81 @@ WITH legs AS (
      WHERE debit_account_id = %(account)s AND created_at >= %(since)s
 ), days AS (
     SELECT day, SUM(amount) AS delta FROM legs GROUP BY day
+), running AS (
+    SELECT day,
+           SUM(delta) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS sum,
+           SUM(delta) OVER () AS total
+      FROM days
 )
-SELECT day,
-       SUM(delta) OVER (ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running,
-       SUM(delta) OVER () AS total
-  FROM days ORDER BY day
-"""
+SELECT account.balance, account.version, running.day, running.sum, running.total
+  FROM account LEFT JOIN running ON true
+ ORDER BY running.day
+"""  # noqa: S608
+BALANCE_CACHE_SECONDS = 24 * 60 * 60
 
 
 def balance_over_time(*, worker: User, days: int = 365) -> list[BalancePoint]:
     """The available balance at the end of each day with a movement, over the last `days` days.
 
-    One query: per-day sums and a running total (window function) in PostgreSQL; the balance
-    before the window is the current balance minus everything since, so older history is not read.
+    Reading the year's transfers grows with the history, so the answer is cached under the
+    account's version (ACCOUNT_VERSION_SQL): a reload costs one indexed read until money moves
+    again. A cache that is down only makes it slower.
     """
-    account = LedgerAccount.objects.filter(worker=worker).values_list("pk", "balance").first()
-    if account is None:
+    with connection.cursor() as cursor:
+        prepared.execute(
+            cursor,
+            f"SELECT a.id, {ACCOUNT_VERSION_SQL} FROM leerrekening_ledgeraccount a"  # noqa: S608
+            " WHERE a.worker_id = %s",
+            [worker.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return []
-    account_id, balance = account
+    account_id, version = row
     today = timezone.localdate()
+    points = _cache_get(_balance_key(account_id, version, today, days))
+    if points is not None:
+        return points
     since = timezone.make_aware(
         datetime.datetime.combine(today - datetime.timedelta(days=days), datetime.time.min)
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            BALANCE_SQL, {"tz": settings.TIME_ZONE, "account": account_id, "since": since}
+        prepared.execute(
+            cursor,
+            BALANCE_SQL,
+            {"tz": settings.TIME_ZONE, "account": account_id, "since": since},
         )
         rows = cursor.fetchall()
-    if not rows:
-        return [BalancePoint(day=today, balance=balance)]
-    start = balance - rows[0][2]
-    points = [BalancePoint(day=day, balance=start + running) for day, running, _ in rows]
-    if points[-1].day != today:
-        points.append(BalancePoint(day=today, balance=balance))
+    balance, version = rows[0][0], rows[0][1]
+    moved = [(day, running, total) for _b, _v, day, running, total in rows if day is not None]
+    if not moved:
+        points = [BalancePoint(day=today, balance=balance)]
+    else:
+        start = balance - moved[0][2]
+        points = [BalancePoint(day=day, balance=start + running) for day, running, _ in moved]
+        if points[-1].day != today:
+            points.append(BalancePoint(day=today, balance=balance))
+    _cache_set(_balance_key(account_id, version, today, days), points, BALANCE_CACHE_SECONDS)
     return points
+
+
+def _balance_key(account_id: int, version: str, today: datetime.date, days: int) -> str:
+    return f"balance-over-time:{account_id}:{version}:{today.isoformat()}:{days}"
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # Redis down: compute it
+        logger.warning("cache unreachable; computing %s", key, exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("cache unreachable; %s not stored", key, exc_info=True)
 
 
 @dataclass(frozen=True)
@@ -516,29 +576,23 @@ def funder_shares(*, worker: User, warn_days: int = 90) -> list[FunderShare]:
     """Per funder: what is left, in how many parts, the first end date and how much ends within
     `warn_days`. One grouped query, so the dashboard stays the same size with thousands of
     tranches (the full list per tranche is in the data export)."""
-    from django.db.models import Min, Sum
-
-    from leerrekening.models import Tranche
-
     warn_until = timezone.localdate() + datetime.timedelta(days=warn_days)
-    rows = (
-        Tranche.objects.filter(account__worker=worker, remaining__gt=0)
-        .values("funder__name")
-        .annotate(
-            total=Sum("remaining"),
-            parts=Count("id"),
-            next_end=Min("ends_on"),
-            soon=Sum("remaining", filter=Q(ends_on__lte=warn_until)),
+    with connection.cursor() as cursor:
+        prepared.execute(
+            cursor,
+            "SELECT f.name, sum(t.remaining), count(*), min(t.ends_on),"
+            "       coalesce(sum(t.remaining) FILTER (WHERE t.ends_on <= %(until)s), 0)"
+            "  FROM leerrekening_tranche t"
+            "  JOIN leerrekening_ledgeraccount a ON a.id = t.account_id"
+            "  JOIN leerrekening_funder f ON f.id = t.funder_id"
+            " WHERE a.worker_id = %(worker)s AND t.remaining > 0"
+            " GROUP BY f.name ORDER BY f.name",
+            {"worker": worker.pk, "until": warn_until},
         )
-        .order_by("funder__name")
-    )
+        rows = cursor.fetchall()
     return [
         FunderShare(
-            funder_name=row["funder__name"],
-            remaining=row["total"],
-            parts=row["parts"],
-            next_end=row["next_end"],
-            ending_soon=row["soon"] or Decimal("0"),
+            funder_name=name, remaining=total, parts=parts, next_end=next_end, ending_soon=soon
         )
-        for row in rows
+        for name, total, parts, next_end, soon in rows
     ]

@@ -71,6 +71,39 @@ def test_history_is_newest_first_with_signed_amounts_and_counterparties(books, a
     assert page.next_before is None
 
 
+def test_history_names_the_provider_of_a_payment_and_of_a_release(books, alice):
+    _funder, _fund, provider = books
+    paid = ledger.reservation_create(
+        worker=alice, provider=provider, amount=D("40.00"), idempotency_key="r2"
+    )
+    ledger.reservation_post(reservation=paid, idempotency_key="p2")
+    released = ledger.reservation_create(
+        worker=alice, provider=provider, amount=D("10.00"), idempotency_key="r3"
+    )
+    ledger.reservation_void(reservation=released, idempotency_key="v3")
+    page = selectors.worker_history(worker=alice, limit=3)
+    # A payment moves escrow -> provider: not on the worker's account. The release comes back.
+    assert [(e.kind, e.amount, e.counterparty) for e in page.entries] == [
+        ("release", D("10.00"), "Vakschool"),
+        ("reservation", D("-10.00"), "Vakschool"),
+        ("reservation", D("-40.00"), "Vakschool"),
+    ]
+    assert page.entries[0].kind_label == "Reservering vrijgegeven"
+    assert page.next_before == page.entries[-1].transfer_id
+
+
+def test_history_of_an_account_without_funder_names_the_other_accounts_kind(books, alice):
+    escrow = ledger.reservations_account_for(account=ledger.account_for_worker(worker=alice))
+    page = selectors.account_history(account=escrow, limit=5)
+    assert [(e.kind, e.amount, e.counterparty) for e in page.entries] == [
+        ("reservation", D("100.00"), "Vakschool")
+    ]
+    external = ledger.external_account()
+    entries = selectors.account_history(account=external, limit=5).entries
+    assert {e.counterparty for e in entries} == {"Acme Supermarkten", "O&O-fonds Retail"}
+    assert all(e.amount < 0 for e in entries)
+
+
 def test_history_pages_with_a_constant_number_of_queries(
     books, alice, django_assert_max_num_queries
 ):
