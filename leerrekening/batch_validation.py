@@ -126,6 +126,23 @@ class ValidLines(Sequence[ValidLine]):
         for i in range(len(self)):
             yield self._at(i)
 
+    def columns(self) -> dict[str, str | list[str]]:
+        """The lines as PostgreSQL array literals, one per column, for storing them all in one
+        statement: line numbers, employment ids, cents, source (index into SOURCES) and
+        description (index into `texts`, the distinct descriptions, 1-based in SQL)."""
+
+        def literal(values: array) -> str:
+            return "{" + ",".join(map(str, values)) + "}"
+
+        return {
+            "line_numbers": literal(self._line),
+            "employments": literal(self._employment),
+            "cents": literal(self._cents),
+            "sources": literal(self._source),
+            "descriptions": literal(self._description),
+            "texts": list(self._texts),
+        }
+
     def raw_rows(self, start: int, stop: int) -> Iterator[tuple[int, int, int, str, str, str]]:
         """(line_number, employment_id, worker_id, amount as "12.50", source, description) for
         lines start..stop: for bulk storing, without building a Decimal or an object per line."""

@@ -38,6 +38,7 @@ from leerrekening.batch_csv import (
     SOURCE_EXTRA,
     SOURCE_GOVERNMENT,
     SOURCE_LEAVE_BONUS,
+    SOURCES,
     format_eur,
 )
 from leerrekening.batch_validation import ValidLines, validate_deposit_batch
@@ -157,26 +158,42 @@ def _insert_lines(batch: DepositBatch, rows: Iterable[tuple]) -> None:
             cursor.copy_expert(sql, buffer)
 
 
-def _valid_rows(lines: ValidLines) -> Iterator[tuple]:
-    # Employee numbers are not in ValidLines; they are read back per chunk from the roster.
+# A validated batch's lines in one statement, from its columns as arrays (ValidLines.columns):
+# no Python object or CSV text per line. The worker and the employee number come from the
+# employment the validation chose.
+_STORE_VALID_LINES_SQL = f"""
+INSERT INTO leerrekening_depositbatchline ({_LINE_COLUMNS})
+SELECT %(batch)s, l.n, l.employment, e.worker_id, e.employee_number,
+       (l.cents::numeric / 100)::numeric(14, 2), (%(source_names)s::varchar[])[l.source + 1],
+       (%(texts)s::varchar[])[l.description + 1]
+  FROM unnest(%(line_numbers)s::int[], %(employments)s::bigint[], %(cents)s::bigint[],
+              %(sources)s::int[], %(descriptions)s::int[])
+       AS l(n, employment, cents, source, description)
+  JOIN accounts_employment e ON e.id = l.employment
+"""  # noqa: S608 — constants only
+
+
+class RosterChanged(DepositError):
+    """An employment the validation chose was removed before the lines were stored."""
+
+
+def _store_valid_lines(batch: DepositBatch, lines: ValidLines) -> None:
     with connection.cursor() as cursor:
-        for start in range(0, len(lines), INSERT_PAGE):
-            chunk = list(lines.raw_rows(start, start + INSERT_PAGE))
-            cursor.execute(
-                "SELECT id, employee_number FROM accounts_employment WHERE id = ANY(%s)",
-                [[row[1] for row in chunk]],
-            )
-            numbers = dict(cursor.fetchall())
-            for line_number, employment_id, worker_id, amount, source, description in chunk:
-                yield (
-                    line_number,
-                    employment_id,
-                    worker_id,
-                    numbers[employment_id],
-                    amount,
-                    CSV_SOURCES[source],
-                    description,
+        cursor.execute(
+            _STORE_VALID_LINES_SQL,
+            {
+                "batch": batch.pk,
+                "source_names": [str(CSV_SOURCES[name]) for name in SOURCES],
+                **lines.columns(),
+            },
+        )
+        if cursor.rowcount != len(lines):
+            raise RosterChanged(
+                _(
+                    "Het personeelsbestand is veranderd terwijl het bestand werd gecontroleerd. "
+                    "Upload het bestand opnieuw."
                 )
+            )
 
 
 @transaction.atomic
@@ -226,7 +243,7 @@ def deposit_batch_upload(
         error_count=len(validation.errors),
     )
     if validation.is_valid:
-        _insert_lines(batch, _valid_rows(validation.lines))
+        _store_valid_lines(batch, validation.lines)
         batch.line_count = len(validation.lines)
         batch.total = validation.total
         batch.save(update_fields=["line_count", "total"])

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection
 
+from accounts.models import Employment
 from leerrekening.models import (
     DepositBatch,
     DepositBatchChunk,
@@ -56,6 +57,66 @@ def test_a_valid_file_is_stored_as_validated_and_moves_no_money(acme, acme_funde
     ]
     assert not Transfer.objects.filter(kind="deposit").exists()
     assert sent == []
+
+
+def test_each_stored_line_keeps_its_amount_source_description_worker_and_number(
+    acme, acme_funded, sent
+):
+    employments = roster(acme, 4)
+    batch = upload(
+        acme_funded,
+        acme,
+        [
+            "000004;1.234,56;cao;Leerbudget 2026",
+            "000002;0,01;extra;",
+            '000001;99;verlof;"Verlof omgezet; ""met puntkomma"""',
+            "000003;7.5;overheid;Leerbudget 2026",
+        ],
+        header="personeelsnummer;bedrag;bron;omschrijving",
+    )
+    assert batch.status == DepositBatch.Status.VALIDATED, batch.errors
+    by_number = {e.employee_number: e for e in employments}
+    stored = list(
+        batch.lines.order_by("line_number").values_list(
+            "line_number", "employee_number", "employment_id", "worker_id", "amount", "source",
+            "description",
+        )
+    )  # fmt: skip
+    expected = [
+        (2, "000004", Decimal("1234.56"), Tranche.Source.CAO, "Leerbudget 2026"),
+        (3, "000002", Decimal("0.01"), Tranche.Source.EXTRA, ""),
+        (
+            4,
+            "000001",
+            Decimal("99.00"),
+            Tranche.Source.LEAVE_BONUS,
+            'Verlof omgezet; "met puntkomma"',
+        ),
+        (5, "000003", Decimal("7.50"), Tranche.Source.GOVERNMENT, "Leerbudget 2026"),
+    ]
+    assert stored == [
+        (line, number, by_number[number].pk, by_number[number].worker_id, amount, source, text)
+        for line, number, amount, source, text in expected
+    ]
+    assert batch.total == Decimal("1341.07")
+
+
+def test_an_employment_removed_while_the_file_is_checked_stores_nothing(
+    acme, acme_funded, sent, monkeypatch
+):
+    employments = roster(acme, 2)
+    checked = deposits.validate_deposit_batch
+
+    def check_then_remove(*args, **kwargs):
+        validation = checked(*args, **kwargs)
+        Employment.objects.filter(pk=employments[1].pk).delete()  # another admin, meanwhile
+        return validation
+
+    monkeypatch.setattr(deposits, "validate_deposit_batch", check_then_remove)
+    with pytest.raises(deposits.RosterChanged):
+        upload(acme_funded, acme, ["000001;10", "000002;20"])
+    assert not DepositBatch.objects.exists()
+    assert not DepositBatchLine.objects.exists()
 
 
 def test_every_bad_line_is_reported_and_nothing_is_applied(acme, acme_funded, sent):
