@@ -110,6 +110,36 @@ def employment_end(*, employment: Employment, end_date: datetime.date) -> Employ
     return locked
 
 
+@transaction.atomic
+def employment_hire(
+    *,
+    employer: Employer,
+    email: str,
+    full_name: str,
+    employee_number: str,
+    start_date: datetime.date,
+) -> Employment:
+    """`employer` hires the person with this e-mail address from start_date (open-ended).
+
+    Invariant: only `employer`'s own roster changes. Employments at other employers are neither
+    read nor touched: the former employer ends its own employment. The person is found by e-mail
+    (case-insensitive); an unknown address becomes a new worker with an unusable password, as in
+    the roster import (full_name is used only then). The learning account is untouched. Raises
+    EmploymentOverlap (an employment at this same employer in that period; nothing is changed).
+    """
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        try:
+            with transaction.atomic():  # a savepoint: a lost race leaves our transaction usable
+                user = User.objects.create_user(email=email, password=None, full_name=full_name)
+        except IntegrityError:
+            # Created by a concurrent call between our look-up and insert (unique lower(email)).
+            user = User.objects.get(email__iexact=email)
+    return employment_start(
+        worker=user, employer=employer, employee_number=employee_number, start_date=start_date
+    )
+
+
 # --- Roster import -------------------------------------------------------------------------------
 
 ROSTER_COLUMNS = {

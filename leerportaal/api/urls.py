@@ -34,6 +34,11 @@ v1 = [
         "employer/job-changes/", employer_api.JobChangesApi.as_view(), name="employer-job-changes"
     ),
     path(
+        "employer/employments/end/",
+        employer_api.EmploymentEndApi.as_view(),
+        name="employer-employment-end",
+    ),
+    path(
         "provider/bookings/", provider_api.ProviderBookingsApi.as_view(), name="provider-bookings"
     ),
     path(

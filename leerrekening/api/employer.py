@@ -1,33 +1,37 @@
-"""Employer API (organisation API key): deposits, deposit batches, job changes.
+"""Employer API (organisation API key): deposits, deposit batches, hires and ended employments.
 
 Deposits are applied by Celery like those made in the admin: the API answers 202 with the
 batch, whose status and progress can be read back. Calls that move money need an
 Idempotency-Key: a retried call returns the first answer and makes no second batch.
+
+A key acts on its own employer's roster only. A job change (overstap) is two calls by two
+employers: the new one registers the hire (job-changes/), the former one ends its own employment
+(employments/end/). Neither answer says anything about other employers or whether the person
+already had an account, so a key cannot probe who works where.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 from decimal import Decimal
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Employer, Employment, User
-from accounts.services import EmploymentError
+from accounts.models import Employer, Employment
+from accounts.services import EmploymentOverlap, InvalidEndDate, employment_end, employment_hire
 from leerportaal.api.errors import ApiError, register_domain_error
 from leerportaal.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from leerportaal.api.permissions import IsEmployerKey
 from leerrekening.models import DepositBatch, Funder, Tranche
 from leerrekening.services import deposits as deposit_services
-from leerrekening.services.job_changes import job_change
 
 register_domain_error(deposit_services.DepositError, 422)
 
@@ -208,58 +212,133 @@ class DepositBatchDetailApi(APIView):
         return Response(BatchOutput(batch).data)
 
 
-class JobChangeInput(serializers.Serializer):
-    email = serializers.EmailField()
-    from_employer_kvk = serializers.RegexField(r"^[0-9]{8}$")
-    employee_number = serializers.CharField(max_length=50)
+class HireInput(serializers.Serializer):
+    # An old client's `from_employer_kvk` is an unknown field, so it is ignored: this call never
+    # touches another employer (see JobChangesApi).
+    email = serializers.EmailField(
+        help_text="The person's e-mail address (case-insensitive); a new worker if unknown."
+    )
+    employee_number = serializers.CharField(
+        max_length=50, help_text="Your employee number for them (leading zeros count)."
+    )
+    start_date = serializers.DateField(help_text="First day of the new employment.")
+    full_name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Used only when the person is new to the platform; otherwise ignored.",
+    )
+
+
+class EmploymentChangeOutput(serializers.Serializer):
+    employment = serializers.IntegerField(source="pk")
+    employee_number = serializers.CharField()
     start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
 
 
 class JobChangesApi(APIView):
-    """The new employer registers a job change (overstap): the worker's employment at the former
-    employer ends the day before, the new one starts. Their learning account is untouched."""
+    """Register a hire (new employment) at the key's own employer; the former employer ends its
+    own employment (EmploymentEndApi). Nothing of another employer is read or changed, and the
+    answer is the same whether or not the person was known or employed elsewhere."""
 
     permission_classes = [IsEmployerKey]
 
-    class JobChangeOutput(serializers.Serializer):
-        employment = serializers.IntegerField(source="pk")
-        employee_number = serializers.CharField()
-        start_date = serializers.DateField()
-
     @extend_schema(
         operation_id="employer_job_change_create",
-        request=JobChangeInput,
-        responses={201: JobChangeOutput},
+        summary="Register a hire (new employment)",
+        description=(
+            "Starts an open-ended employment of the person at your own employer. The former "
+            "employer ends its own employment; nothing of any other employer is changed. The "
+            "answer does not say whether the person was already known. `from_employer_kvk`, sent "
+            "by older clients, is ignored. The learning account is untouched."
+        ),
+        request=HireInput,
+        responses={
+            201: EmploymentChangeOutput,
+            409: OpenApiResponse(
+                description="`employment_overlap`: already employed by you in that period."
+            ),
+        },
     )
     def post(self, request):
-        data = JobChangeInput(data=request.data)
+        data = HireInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        worker = User.objects.filter(email__iexact=values["email"]).first()
-        previous = (
-            Employment.objects.filter(
-                worker=worker, employer__kvk_number=values["from_employer_kvk"]
-            )
-            .order_by("-start_date")
-            .first()
-            if worker
-            else None
-        )
-        if previous is None or not previous.is_active_on(
-            values["start_date"] - datetime.timedelta(days=1)
-        ):
-            raise ApiError(
-                code="not_found",
-                message="No employment of this person at that employer on the day before the start.",
-                status_code=404,
-            )
         try:
-            employment = job_change(
-                employment=previous,
-                to_employer=request.user.employer,
+            employment = employment_hire(
+                employer=request.user.employer,
+                email=values["email"],
+                full_name=values["full_name"],
                 employee_number=values["employee_number"],
                 start_date=values["start_date"],
             )
-        except EmploymentError as exc:
+        except EmploymentOverlap as exc:  # an overlap with the key's own employment only
             raise ApiError(code="employment_overlap", message=str(exc), status_code=409) from exc
-        return Response(self.JobChangeOutput(employment).data, status=status.HTTP_201_CREATED)
+        return Response(EmploymentChangeOutput(employment).data, status=status.HTTP_201_CREATED)
+
+
+class EmploymentEndInput(serializers.Serializer):
+    employee_number = serializers.CharField(
+        max_length=50, help_text="Your employee number of the employment to end."
+    )
+    end_date = serializers.DateField(help_text="Last day worked (inclusive).")
+
+
+class EmploymentEndApi(APIView):
+    """End (or shorten) one of the key's own employer's employments. Another employer's employee
+    numbers are simply not found: 404, never touched. The learning account is untouched; the
+    employer's scheme deposits for the person stop from the day after end_date."""
+
+    permission_classes = [IsEmployerKey]
+
+    @extend_schema(
+        operation_id="employer_employment_end",
+        summary="End one of your employments",
+        request=EmploymentEndInput,
+        responses={
+            200: EmploymentChangeOutput,
+            404: OpenApiResponse(description="`not_found`: you have no such employee number."),
+            422: OpenApiResponse(
+                description="`invalid_end_date` (in `fields.end_date`): before the start, or the "
+                "employment already ended before that day (ending only ends or shortens). Ending "
+                "again on the same day answers 200 and changes nothing."
+            ),
+        },
+    )
+    def post(self, request):
+        data = EmploymentEndInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        end_date = values["end_date"]
+        own = Employment.objects.filter(
+            employer=request.user.employer, employee_number=values["employee_number"].strip()
+        )
+        # The one running on end_date; else the latest, so that employment_end can say why not
+        # (it starts after end_date, or it already ended).
+        employment = (
+            own.filter(start_date__lte=end_date)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=end_date))
+            .first()
+            or own.order_by("-start_date").first()
+        )
+        if employment is None:
+            raise ApiError(
+                code="not_found",
+                message="Unknown employee number for this employer.",
+                status_code=404,
+            )
+        if employment.end_date == end_date:
+            # The same call again (a payroll system's retry): the answer it had, nothing changed.
+            return Response(EmploymentChangeOutput(employment).data)
+        try:
+            employment = employment_end(employment=employment, end_date=end_date)
+        except InvalidEndDate as exc:
+            raise ApiError(
+                code="invalid_end_date",
+                message=str(exc),
+                status_code=422,
+                extra={"fields": {"end_date": [str(exc)]}},
+            ) from exc
+        return Response(EmploymentChangeOutput(employment).data)

@@ -211,17 +211,18 @@ def test_another_employer_gets_404_for_my_batch(acme_api, bouw_api, alice):
     assert "10.00" not in response.content.decode()
 
 
-def test_the_new_employer_registers_a_job_change_and_the_account_stays(
-    bouw_api, acme, alice_with_budget
+def test_the_new_employer_registers_a_hire_and_the_account_and_former_job_stay(
+    bouw_api, acme, bouw, alice_with_budget
 ):
     response = bouw_api.post(
         reverse("api:v1:employer-job-changes"),
-        {"email": "alice@example.nl", "from_employer_kvk": acme.kvk_number, "employee_number": "B-1",
-         "start_date": "2026-12-01"},
+        {"email": "alice@example.nl", "employee_number": "B-1", "start_date": "2026-12-01"},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.json()
-    assert alice_with_budget.employments.get(employer=acme).end_date.isoformat() == "2026-11-30"
+    assert alice_with_budget.employments.get(employer=bouw).start_date.isoformat() == "2026-12-01"
+    # Acme ends its own employment itself (employments/end/); Bouw's key cannot.
+    assert alice_with_budget.employments.get(employer=acme).end_date is None
     assert selectors.account_summary(worker=alice_with_budget).available == Decimal("500.00")
 
 
