@@ -27,6 +27,10 @@ which it recreates:
   left, so the worker's share of the CPU and its backlog are counted. (Until issue 5's third
   session the bench ran tasks eagerly inside gunicorn, which left out the broker round trip
   and the worker's own cost.)
+- the baseline, in the same run: the same clients send the same requests for as long to a WSGI
+  app that only answers 302 (bench/bare_wsgi.py) behind the same gunicorn settings: the ceiling
+  of HTTP, gunicorn and the clients on this machine (`baseline_bare_wsgi_per_s`;
+  `ratio_vs_bare_wsgi` is bookings/s divided by it);
 - afterwards ledger_check must be clean, every booking must have exactly its reservation, and
   exactly one notification that is marked e-mailed.
 
@@ -318,7 +322,9 @@ def percentile(values: list[float], p: int) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))], 1)
 
 
-def start_gunicorn(workers: int | None, threads: int | None) -> subprocess.Popen:
+def start_gunicorn(
+    workers: int | None, threads: int | None, app: str = "leerportaal.wsgi:application"
+) -> subprocess.Popen:
     """gunicorn with the project's gunicorn.conf.py (what production runs), on the bench's port;
     --gunicorn-workers/--gunicorn-threads override it for experiments only."""
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]}
@@ -329,7 +335,7 @@ def start_gunicorn(workers: int | None, threads: int | None) -> subprocess.Popen
         overrides += ["--threads", str(threads)]
     process = subprocess.Popen(
         [
-            str(ROOT / ".venv/bin/gunicorn"), "leerportaal.wsgi:application",
+            str(ROOT / ".venv/bin/gunicorn"), app,
             "--config", str(ROOT / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", *overrides,
         ],
@@ -340,7 +346,7 @@ def start_gunicorn(workers: int | None, threads: int | None) -> subprocess.Popen
         try:
             conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
             conn.request("GET", "/inloggen/")
-            if conn.getresponse().status == 200:
+            if conn.getresponse().status in (200, 302):
                 return process
         except OSError:
             time.sleep(0.3)
@@ -380,7 +386,9 @@ def client_loop(sessions, courses, stop_at, results, lock):
         results["timings"] += timings
 
 
-def measure_bookings(sessions, course_ids, clients: int, seconds: float):
+def measure_bookings(
+    sessions, course_ids, clients: int, seconds: float, *, wait_for_emails: bool = True
+):
     """Returns the clients' results, the seconds until the last response, and the seconds until
     the last booking e-mail was sent (the worker may still be busy when the clients stop)."""
     per_client = [sessions[i::clients] for i in range(clients)]
@@ -400,7 +408,8 @@ def measure_bookings(sessions, course_ids, clients: int, seconds: float):
     for thread in threads:
         thread.join()
     elapsed = time.time() - started
-    wait_for_booking_emails(expected=results["ok"])
+    if wait_for_emails:
+        wait_for_booking_emails(expected=results["ok"])
     return results, elapsed, time.time() - started
 
 
@@ -506,6 +515,23 @@ def run(options, scratch: Path) -> None:
             server.wait(timeout=30)
     finally:
         worker.stop()
+    # The baseline, in the same run: the same clients, requests and gunicorn settings against a
+    # WSGI app that only answers (bench/bare_wsgi.py), for as long.
+    server = start_gunicorn(
+        options.gunicorn_workers, options.gunicorn_threads, app="bench.bare_wsgi:application"
+    )
+    try:
+        bare, _, bare_elapsed = measure_bookings(
+            sessions, course_ids, options.clients, options.seconds, wait_for_emails=False
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    bare_per_s = bare["ok"] / bare_elapsed
+    log(
+        f"baseline, bare WSGI app behind the same gunicorn: {bare_per_s:.0f} requests/s,"
+        f" p95 {percentile(bare['timings'], 95)} ms"
+    )
     per_s = results["ok"] / elapsed
     booking_p50 = percentile(results["timings"], 50)
     booking_p95 = percentile(results["timings"], 95)
@@ -535,6 +561,9 @@ def run(options, scratch: Path) -> None:
         "booking_p50_ms": booking_p50,
         "booking_p95_ms": booking_p95,
         "bookings_refused": results["failed"],
+        "baseline_bare_wsgi_per_s": round(bare_per_s, 1),
+        "baseline_bare_wsgi_p95_ms": percentile(bare["timings"], 95),
+        "ratio_vs_bare_wsgi": round(per_s / bare_per_s, 3),
         "booking_emails_sent": emailed,
         "email_drain_s": round(elapsed - responded, 2),
         "clients": options.clients,
