@@ -118,14 +118,17 @@ def employment_hire(
     full_name: str,
     employee_number: str,
     start_date: datetime.date,
+    end_date: datetime.date | None = None,
 ) -> Employment:
-    """`employer` hires the person with this e-mail address from start_date (open-ended).
+    """`employer` hires the person with this e-mail address from start_date (to end_date
+    inclusive, or open-ended).
 
     Invariant: only `employer`'s own roster changes. Employments at other employers are neither
     read nor touched: the former employer ends its own employment. The person is found by e-mail
     (case-insensitive); an unknown address becomes a new worker with an unusable password, as in
     the roster import (full_name is used only then). The learning account is untouched. Raises
-    EmploymentOverlap (an employment at this same employer in that period; nothing is changed).
+    EmploymentOverlap (an employment at this same employer in that period; nothing is changed),
+    InvalidEndDate.
     """
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -136,7 +139,11 @@ def employment_hire(
             # Created by a concurrent call between our look-up and insert (unique lower(email)).
             user = User.objects.get(email__iexact=email)
     return employment_start(
-        worker=user, employer=employer, employee_number=employee_number, start_date=start_date
+        worker=user,
+        employer=employer,
+        employee_number=employee_number,
+        start_date=start_date,
+        end_date=end_date,
     )
 
 

@@ -143,21 +143,6 @@ class ValidLines(Sequence[ValidLine]):
             "texts": list(self._texts),
         }
 
-    def raw_rows(self, start: int, stop: int) -> Iterator[tuple[int, int, int, str, str, str]]:
-        """(line_number, employment_id, worker_id, amount as "12.50", source, description) for
-        lines start..stop: for bulk storing, without building a Decimal or an object per line."""
-        texts = self._texts
-        for i in range(start, min(stop, len(self))):
-            cents = self._cents[i]
-            yield (
-                self._line[i],
-                self._employment[i],
-                self._worker[i],
-                f"{cents // 100}.{cents % 100:02d}",
-                SOURCES[self._source[i]],
-                texts[self._description[i]],
-            )
-
 
 @dataclass(slots=True)
 class BatchValidation:

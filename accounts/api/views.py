@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -11,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import Employment, User
+from accounts.models import Employment
 from leerportaal.api.errors import ApiError
 from leerportaal.api.permissions import IsEmployerKey
 
@@ -73,20 +72,15 @@ class EmploymentsApi(APIView):
         request=EmploymentInput,
         responses={201: EmploymentOutput},
     )
-    @transaction.atomic
     def post(self, request):
         data = self.EmploymentInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        user = User.objects.filter(email__iexact=values["email"]).first()
-        if user is None:
-            user = User.objects.create_user(
-                email=values["email"], password=None, full_name=values["full_name"]
-            )
         try:
-            employment = services.employment_start(
-                worker=user,
+            employment = services.employment_hire(
                 employer=request.user.employer,
+                email=values["email"],
+                full_name=values["full_name"],
                 employee_number=values["employee_number"],
                 start_date=values["start_date"],
                 end_date=values.get("end_date"),

@@ -13,7 +13,6 @@ from django.db import connections
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.api_keys import api_key_create
 from leerrekening import selectors
 from leerrekening.models import Booking, DepositBatch, Transfer
 from leerrekening.services import ledger
@@ -37,18 +36,8 @@ def acme_funder(acme):
 
 
 @pytest.fixture
-def acme_api(api, acme, carla, acme_funder):
-    _, text = api_key_create(name="Salaris", employer=acme, by=carla)
-    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {text}")
-    return api
-
-
-@pytest.fixture
-def bouw_api(bouw, carla):
-    client = APIClient()
-    _, text = api_key_create(name="Salaris", employer=bouw, by=carla)
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {text}")
-    return client
+def acme_api(employer_api, acme, acme_funder):
+    return employer_api(acme)
 
 
 @pytest.fixture

@@ -5,18 +5,16 @@ answer tells a key whether an e-mail address has an account or works elsewhere."
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from accounts.api_keys import api_key_create
 from accounts.models import Employment, User
-from leerrekening.models import DepositScheme, Tranche
-from leerrekening.services import deposits, schemes
+from leerrekening.models import Tranche
+from leerrekening.services import deposits
 from tests import factories
-from tests.leerrekening.deposits_support import funded_funder
+from tests.leerrekening.deposits_support import quarterly_cao_schemes, run_schemes
 
 pytestmark = pytest.mark.django_db
 
@@ -24,21 +22,9 @@ HIRE = "api:v1:employer-job-changes"
 END = "api:v1:employer-employment-end"
 
 
-def _client_for(employer, by) -> APIClient:
-    client = APIClient()
-    _, text = api_key_create(name="Salaris", employer=employer, by=by)
-    client.credentials(HTTP_AUTHORIZATION=f"Api-Key {text}")
-    return client
-
-
 @pytest.fixture
-def acme_api(acme, carla):
-    return _client_for(acme, carla)
-
-
-@pytest.fixture
-def bouw_api(bouw, carla):
-    return _client_for(bouw, carla)
+def acme_api(employer_api, acme):
+    return employer_api(acme)
 
 
 def _roster():
@@ -237,21 +223,9 @@ def test_a_job_change_by_two_calls_stops_the_old_schemes_and_begins_the_new(
     monkeypatch, acme_api, bouw_api, acme, bouw, alice
 ):
     monkeypatch.setattr(deposits, "enqueue", lambda batch_id: True)
-    for employer in (acme, bouw):
-        DepositScheme.objects.create(
-            name="CAO",
-            funder=funded_funder(employer, "5000"),
-            employer=employer,
-            amount=Decimal("100.00"),
-            period="quarter",
-            starts_on=datetime.date(2026, 1, 1),
-        )
+    quarterly_cao_schemes(acme, bouw)
 
-    def quarter(day):
-        for batch in schemes.schemes_run_due(today=day):
-            deposits.deposit_batch_apply(batch_id=batch.pk)
-
-    quarter(datetime.date(2026, 4, 1))  # Q2: Acme only
+    run_schemes(datetime.date(2026, 4, 1))  # Q2: Acme only
     assert (
         hire(
             bouw_api, email="alice@example.nl", employee_number="B-7", start_date="2026-07-01"
@@ -259,7 +233,7 @@ def test_a_job_change_by_two_calls_stops_the_old_schemes_and_begins_the_new(
         == 201
     )
     assert end(acme_api, employee_number="000101", end_date="2026-06-30").status_code == 200
-    quarter(datetime.date(2026, 7, 1))  # Q3: Bouw pays, Acme no longer
+    run_schemes(datetime.date(2026, 7, 1))  # Q3: Bouw pays, Acme no longer
 
     funders = list(
         Tranche.objects.filter(account__worker=alice)

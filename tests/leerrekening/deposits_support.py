@@ -55,3 +55,26 @@ def upload(funder, employer, lines, *, by=None, deposit_date=TODAY, **kwargs):
         at_end="return",
         by=by,
     )
+
+
+def quarterly_cao_schemes(*employers) -> None:
+    """For each employer, a funded CAO scheme paying EUR 100 per quarter from 1 January 2026."""
+    from leerrekening.models import DepositScheme
+
+    for employer in employers:
+        DepositScheme.objects.create(
+            name="CAO",
+            funder=funded_funder(employer, "5000"),
+            employer=employer,
+            amount=Decimal("100.00"),
+            period="quarter",
+            starts_on=datetime.date(2026, 1, 1),
+        )
+
+
+def run_schemes(day: datetime.date) -> None:
+    """What beat does on `day`: run the schemes due, and apply their batches in-process."""
+    from leerrekening.services import schemes
+
+    for batch in schemes.schemes_run_due(today=day):
+        deposits.deposit_batch_apply(batch_id=batch.pk)

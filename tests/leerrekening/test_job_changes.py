@@ -10,9 +10,14 @@ import pytest
 
 from accounts.models import Employment
 from accounts.services import EmploymentOverlap
-from leerrekening.models import DepositScheme, TakeoverBatch, Tranche
-from leerrekening.services import deposits, job_changes, ledger, schemes
-from tests.leerrekening.deposits_support import funded_funder, roster
+from leerrekening.models import TakeoverBatch, Tranche
+from leerrekening.services import deposits, job_changes, ledger
+from tests.leerrekening.deposits_support import (
+    funded_funder,
+    quarterly_cao_schemes,
+    roster,
+    run_schemes,
+)
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db
@@ -73,27 +78,14 @@ def test_a_refused_job_change_changes_nothing(acme, bouw, alice):
 
 
 def test_after_a_job_change_the_old_schemes_stop_and_the_new_ones_begin(acme, bouw, alice):
-    acme_funder, bouw_funder = funded_funder(acme, "5000"), funded_funder(bouw, "5000")
-    for funder, employer in [(acme_funder, acme), (bouw_funder, bouw)]:
-        DepositScheme.objects.create(
-            name="CAO",
-            funder=funder,
-            employer=employer,
-            amount=Decimal("100.00"),
-            period="quarter",
-            starts_on=datetime.date(2026, 1, 1),
-        )
+    quarterly_cao_schemes(acme, bouw)
 
-    def quarter(day):
-        for batch in schemes.schemes_run_due(today=day):
-            deposits.deposit_batch_apply(batch_id=batch.pk)
-
-    quarter(datetime.date(2026, 4, 1))  # Q2 at Acme
+    run_schemes(datetime.date(2026, 4, 1))  # Q2 at Acme
     job_changes.job_change(
         employment=alice.employments.get(), to_employer=bouw, employee_number="7", start_date=JULY
     )
-    quarter(JULY)  # Q3: Bouw pays, Acme does not
-    quarter(datetime.date(2026, 10, 1))  # Q4: Bouw again
+    run_schemes(JULY)  # Q3: Bouw pays, Acme does not
+    run_schemes(datetime.date(2026, 10, 1))  # Q4: Bouw again
     funders = list(
         Tranche.objects.filter(account__worker=alice)
         .order_by("id")
