@@ -108,8 +108,11 @@ CACHES = {
     }
 }
 
-# Escrow shards for reservations (see leerrekening/models/ledger.py LedgerAccount.shard).
-LEDGER_RESERVATION_SHARDS = env.int("LEDGER_RESERVATION_SHARDS", default=16)
+# Escrow shards for reservations (see leerrekening/models/ledger.py LedgerAccount.shard). Each
+# booking holds its shard's row lock until it commits; with 32 bookings at once, 16 shards left
+# about a third of the waiting in PostgreSQL on these locks, 64 shards a tenth (bench/portal.py,
+# pg_stat_activity sampled, issue 5).
+LEDGER_RESERVATION_SHARDS = env.int("LEDGER_RESERVATION_SHARDS", default=64)
 
 # --- Celery ---------------------------------------------------------------------------------------
 

@@ -23,12 +23,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from leerportaal import prepared
+from leerrekening import selectors
 from leerrekening.models import (
     Booking,
     Course,
     LedgerAccount,
     Notification,
     Provider,
+    Reservation,
     Transfer,
 )
 
@@ -249,31 +251,44 @@ BOOKABLE_SQL = (
 )
 
 # Built once from the models' own columns; no input ever goes into this text.
-_BOOKABLE_COURSE_SQL = (
-    f"SELECT {_columns(Course, 'c')}, {_columns(Provider, 'p')}"  # noqa: S608
-    " FROM leerrekening_course c JOIN leerrekening_provider p ON p.id = c.provider_id"
+_BOOKING_PAGE_SQL = (
+    f"SELECT {_columns(Course, 'c')}, {_columns(Provider, 'p')},"  # noqa: S608
+    f"       {selectors.SUMMARY_COLUMNS_SQL}"
+    "  FROM leerrekening_course c JOIN leerrekening_provider p ON p.id = c.provider_id"
+    "  LEFT JOIN leerrekening_ledgeraccount a ON a.worker_id = %(worker)s"
     f" WHERE c.id = %(course)s AND {BOOKABLE_SQL}"
 )
 
 
-def bookable_course(*, pk: int) -> Course | None:
-    """One course of bookable_courses() with its provider, or None.
+def booking_page(*, pk: int, worker: User) -> tuple[Course, selectors.AccountSummary] | None:
+    """The booking form's data: one course of bookable_courses() with its provider, and the
+    worker's account summary; None when the course cannot be booked.
 
-    Plain SQL for the booking form, which every booking posts to: the same rule as
-    bookable_courses(), without building an ORM query per request.
+    One statement in plain SQL, for the page every booking posts to: the same rule as
+    bookable_courses(), without building ORM queries per request.
     """
     with connection.cursor() as cursor:
         prepared.execute(
-            cursor, _BOOKABLE_COURSE_SQL, {"course": pk, "today": timezone.localdate()}
+            cursor,
+            _BOOKING_PAGE_SQL,
+            {
+                "course": pk,
+                "today": timezone.localdate(),
+                "worker": worker.pk,
+                "open": Reservation.Status.OPEN,
+            },
         )
         row = cursor.fetchone()
     if row is None:
         return None
     course_names = [field.attname for field in Course._meta.concrete_fields]
     provider_names = [field.attname for field in Provider._meta.concrete_fields]
-    course = Course.from_db("default", course_names, row[: len(course_names)])
-    course.provider = Provider.from_db("default", provider_names, row[len(course_names) :])
-    return course
+    split = len(course_names)
+    course = Course.from_db("default", course_names, row[:split])
+    course.provider = Provider.from_db(
+        "default", provider_names, row[split : split + len(provider_names)]
+    )
+    return course, selectors.summary_from_row(*row[-2:])
 
 
 @dataclass(frozen=True)
@@ -473,8 +488,6 @@ def booking_anomalies(*, weeks: int = 8) -> list[Anomaly]:
 
 def my_data(*, worker: User) -> dict:
     """Everything the portal holds about this worker, for their own export (AVG/GDPR art. 15)."""
-    from leerrekening import selectors
-
     account = LedgerAccount.objects.filter(worker=worker).first()
     summary = selectors.account_summary(worker=worker)
     transfers = []

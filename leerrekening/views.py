@@ -166,10 +166,10 @@ BOOKING_ERRORS = {
 @worker_required
 @never_cache
 def booking_create(request, pk):
-    course = selectors_portal.bookable_course(pk=pk)
-    if course is None:
+    page = selectors_portal.booking_page(pk=pk, worker=request.user)
+    if page is None:
         raise Http404
-    summary = selectors.account_summary(worker=request.user)
+    course, summary = page
     needs_own = summary.available < course.price
     form = BookingForm(request.POST or None, needs_own_contribution=needs_own)
     if request.GET.get("methode") == BookingForm.CONFIRM_CODE and not form.is_bound:
@@ -183,18 +183,10 @@ def booking_create(request, pk):
     if request.method != "POST" or not form.is_valid():
         return render(request, "leerrekening/booking_create.html", context)
     data = form.cleaned_data
-    if not fresh_confirmation_check(
-        user=request.user,
-        password=data["password"] if data["confirm_with"] == BookingForm.CONFIRM_PASSWORD else "",
-        code=data["code"] if data["confirm_with"] == BookingForm.CONFIRM_CODE else "",
-    ):
-        field = "password" if data["confirm_with"] == BookingForm.CONFIRM_PASSWORD else "code"
-        form.add_error(
-            field,
-            _("Je wachtwoord klopt niet.")
-            if field == "password"
-            else _("Deze code klopt niet of is verlopen. Vraag een nieuwe code aan."),
-        )
+    by_code = data["confirm_with"] == BookingForm.CONFIRM_CODE
+    # The password is checked here; the e-mailed code inside the booking's own transaction.
+    if not by_code and not fresh_confirmation_check(user=request.user, password=data["password"]):
+        form.add_error("password", _("Je wachtwoord klopt niet."))
         return render(request, "leerrekening/booking_create.html", context, status=400)
     try:
         booking = booking_services.booking_create(
@@ -203,7 +195,11 @@ def booking_create(request, pk):
             work_related=data["work_related"],
             pays_rest_self=bool(data.get("pays_rest_self")),
             request_token=data["request_token"],
+            code=data["code"] if by_code else None,
         )
+    except booking_services.ConfirmationFailed:
+        form.add_error("code", _("Deze code klopt niet of is verlopen. Vraag een nieuwe code aan."))
+        return render(request, "leerrekening/booking_create.html", context, status=400)
     except booking_services.InsufficientBudget as exc:
         form.add_error(
             None,

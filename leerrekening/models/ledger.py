@@ -108,7 +108,9 @@ class LedgerAccount(models.Model):
         related_name="payable_account",
     )
     # The reservations (escrow) account is split in shards, each worker's reservations always
-    # going to the same one: a booking rush then locks sixteen rows instead of one hot row.
+    # going to the same one: a booking rush then locks many rows (LEDGER_RESERVATION_SHARDS)
+    # instead of one hot row. A reservation is settled from the shard its transfer credited, so
+    # the number of shards may change at any time.
     shard = models.PositiveSmallIntegerField(default=0)
     # Maintained by the database (see module docstring); never written from Python.
     balance = models.DecimalField(_("saldo"), default=0, editable=False, **MONEY)

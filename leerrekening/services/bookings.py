@@ -27,7 +27,13 @@ from leerrekening.models import Booking, Course, Provider, Reservation
 from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
 from leerrekening.selectors_portal import BOOKABLE_SQL
 from leerrekening.services import ledger
-from leerrekening.services.notifications import notification_create
+from leerrekening.services.confirmation import CODE_CHECK_SQL, code_check_params
+from leerrekening.services.notifications import (
+    NOTIFICATION_INSERT_SQL,
+    notification_create,
+    notification_created,
+    notification_insert_params,
+)
 
 ZERO = Decimal("0.00")
 
@@ -69,6 +75,12 @@ class AlreadyBooked(BookingError):
 
 class NotWorkRelated(BookingError):
     code = "not_work_related"
+
+
+class ConfirmationFailed(BookingError):
+    """The e-mailed code is wrong, used, expired or out of attempts."""
+
+    code = "confirmation_failed"
 
 
 class InsufficientBudget(BookingError):
@@ -136,55 +148,79 @@ class _LockedCourse:
     recent: int
     balance: Decimal | None
     new_booking_id: int
+    code_confirmed: bool | None  # None: no code was given
+
+
+# What booking_create reads once its locks are held (one statement, see _lock_and_read).
+_LOCKED_READ_SQL = (
+    "SELECT c.title, c.price, c.capacity, c.start_date, c.provider_id, p.name,"  # noqa: S608
+    f"        {BOOKABLE_SQL},"
+    "        token.id, token.course_id,"
+    "        n.mine_here, n.pending, n.taken, n.recent,"
+    "        (SELECT balance FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s),"
+    "        nextval(pg_get_serial_sequence('leerrekening_booking', 'id')),"
+    "        {confirmed}"
+    "   FROM leerrekening_course c"
+    "   JOIN leerrekening_provider p ON p.id = c.provider_id"
+    "   LEFT JOIN leerrekening_booking token"
+    "     ON token.worker_id = %(worker)s AND token.request_token = %(token)s"
+    "  CROSS JOIN ("
+    "    SELECT count(*) FILTER (WHERE worker_id = %(worker)s AND course_id = %(course)s"
+    "                              AND status = ANY(%(active)s)) AS mine_here,"
+    "           count(*) FILTER (WHERE worker_id = %(worker)s"
+    "                              AND status = ANY(%(pending)s)) AS pending,"
+    "           count(*) FILTER (WHERE course_id = %(course)s"
+    "                              AND status = ANY(%(active)s)) AS taken,"
+    "           count(*) FILTER (WHERE course_id = %(course)s"
+    "                              AND created_at >= %(period_start)s) AS recent"
+    "      FROM leerrekening_booking"
+    "     WHERE worker_id = %(worker)s OR course_id = %(course)s) AS n"
+    "  WHERE c.id = %(course)s"
+)
+_LOCKS_SQL = [
+    "SELECT 1 FROM accounts_user WHERE id = %(worker)s FOR UPDATE",
+    "SELECT 1 FROM leerrekening_course WHERE id = %(course)s FOR UPDATE",
+]
+_LOCKED_READ = [*_LOCKS_SQL, _LOCKED_READ_SQL.replace("{confirmed}", "NULL::boolean")]
+# With the e-mailed code: its check (confirmation.CODE_CHECK_SQL) runs in the same statement, as
+# a data-modifying WITH, which runs exactly once whatever the SELECT returns.
+_LOCKED_READ_WITH_CODE = [
+    *_LOCKS_SQL,
+    f"WITH code_check AS ({CODE_CHECK_SQL}) "  # noqa: S608 — constant SQL, no input in it
+    + _LOCKED_READ_SQL.replace(
+        "{confirmed}", "COALESCE((SELECT confirmed FROM code_check), false)"
+    ),
+]
 
 
 def _lock_and_read(
-    cursor, *, worker: User, course: Course, request_token: str, today: datetime.date
+    cursor,
+    *,
+    worker: User,
+    course: Course,
+    request_token: str,
+    today: datetime.date,
+    code: str | None,
 ) -> _LockedCourse | None:
     """Lock the worker's row (it serialises their own bookings: the pending cap holds under a
     double submit), then the course's row (capacity and the course cap hold in a rush), then read
     everything the checks need. Three statements in one round trip; the last starts after the
     locks are held, so under READ COMMITTED it sees every booking committed before.
-    Also draws the new booking's id, so the reservation's key can name it before it is inserted.
+    Also draws the new booking's id, so the reservation's key can name it before it is inserted,
+    and, given a `code`, checks it (counting the attempt) in the same statement.
     """
-    prepared.execute(
-        cursor,
-        [
-            "SELECT 1 FROM accounts_user WHERE id = %(worker)s FOR UPDATE",
-            "SELECT 1 FROM leerrekening_course WHERE id = %(course)s FOR UPDATE",
-            "SELECT c.title, c.price, c.capacity, c.start_date, c.provider_id, p.name,"  # noqa: S608
-            f"        {BOOKABLE_SQL},"
-            "        token.id, token.course_id,"
-            "        n.mine_here, n.pending, n.taken, n.recent,"
-            "        (SELECT balance FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s),"
-            "        nextval(pg_get_serial_sequence('leerrekening_booking', 'id'))"
-            "   FROM leerrekening_course c"
-            "   JOIN leerrekening_provider p ON p.id = c.provider_id"
-            "   LEFT JOIN leerrekening_booking token"
-            "     ON token.worker_id = %(worker)s AND token.request_token = %(token)s"
-            "  CROSS JOIN ("
-            "    SELECT count(*) FILTER (WHERE worker_id = %(worker)s AND course_id = %(course)s"
-            "                              AND status = ANY(%(active)s)) AS mine_here,"
-            "           count(*) FILTER (WHERE worker_id = %(worker)s"
-            "                              AND status = ANY(%(pending)s)) AS pending,"
-            "           count(*) FILTER (WHERE course_id = %(course)s"
-            "                              AND status = ANY(%(active)s)) AS taken,"
-            "           count(*) FILTER (WHERE course_id = %(course)s"
-            "                              AND created_at >= %(period_start)s) AS recent"
-            "      FROM leerrekening_booking"
-            "     WHERE worker_id = %(worker)s OR course_id = %(course)s) AS n"
-            "  WHERE c.id = %(course)s",
-        ],
-        {
-            "worker": worker.pk,
-            "course": course.pk,
-            "token": request_token,
-            "today": today,
-            "active": list(ACTIVE_STATUSES),
-            "pending": list(PENDING_STATUSES),
-            "period_start": timezone.now() - datetime.timedelta(days=settings.BOOKING_PERIOD_DAYS),
-        },
-    )
+    params = {
+        "worker": worker.pk,
+        "course": course.pk,
+        "token": request_token,
+        "today": today,
+        "active": list(ACTIVE_STATUSES),
+        "pending": list(PENDING_STATUSES),
+        "period_start": timezone.now() - datetime.timedelta(days=settings.BOOKING_PERIOD_DAYS),
+    }
+    if code is not None:
+        params.update(code_check_params(user_id=worker.pk, code=code))
+    prepared.execute(cursor, _LOCKED_READ if code is None else _LOCKED_READ_WITH_CODE, params)
     row = cursor.fetchone()
     return _LockedCourse(*row) if row else None
 
@@ -198,7 +234,6 @@ def start_declarable_from(*, course: Course) -> datetime.date:
 # --- Booking --------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def booking_create(
     *,
     worker: User,
@@ -206,6 +241,7 @@ def booking_create(
     work_related: bool,
     pays_rest_self: bool,
     request_token: str,
+    code: str | None = None,
 ) -> Booking:
     """Book `course` for `worker` and reserve the price from their learning account.
 
@@ -215,18 +251,59 @@ def booking_create(
     most what is available: the rest only if the worker states they pay it themselves. The same
     request token returns the booking made with it and moves no money again.
 
-    Raises NotWorkRelated, CourseNotBookable, CourseFull, CourseBookingCapReached,
-    TooManyPendingBookings, AlreadyBooked, InsufficientBudget, RequestTokenReused.
+    `code`: the worker confirms with the e-mailed one-time code, checked in this transaction
+    (services.confirmation's rules: single use, newest only, 5 attempts, 10 minutes), so a booking
+    commits once. A replay of the same request token returns its booking before the code is
+    looked at. Without `code` the caller has confirmed otherwise (the password).
+
+    A refusal commits before it is raised: every check runs before the ledger moves money, so
+    what it commits is the code's counted attempt (a right code stays used, as when it is checked
+    on its own) and at most the worker's ledger accounts, opened at zero.
+
+    Raises ConfirmationFailed, NotWorkRelated, CourseNotBookable, CourseFull,
+    CourseBookingCapReached, TooManyPendingBookings, AlreadyBooked, InsufficientBudget,
+    RequestTokenReused.
     """
+    with transaction.atomic():
+        try:
+            return _booking_create(
+                worker=worker,
+                course=course,
+                work_related=work_related,
+                pays_rest_self=pays_rest_self,
+                request_token=request_token,
+                code=code,
+            )
+        except BookingError as exc:
+            refused = exc
+    raise refused
+
+
+def _booking_create(
+    *,
+    worker: User,
+    course: Course,
+    work_related: bool,
+    pays_rest_self: bool,
+    request_token: str,
+    code: str | None,
+) -> Booking:
     today = timezone.localdate()
     with connection.cursor() as cursor:
         locked = _lock_and_read(
-            cursor, worker=worker, course=course, request_token=request_token, today=today
+            cursor,
+            worker=worker,
+            course=course,
+            request_token=request_token,
+            today=today,
+            code=code,
         )
         if locked is not None and locked.token_booking_id is not None:
             if locked.token_course_id != course.pk:
                 raise RequestTokenReused(request_token)
             return Booking.objects.get(pk=locked.token_booking_id)
+        if code is not None and locked is not None and not locked.code_confirmed:
+            raise ConfirmationFailed("the one-time code is not right")
         if not work_related:
             raise NotWorkRelated("only courses about work and career are paid from the budget")
         if locked is None or not locked.bookable:
@@ -280,43 +357,49 @@ def booking_create(
             created_at=now,
             updated_at=now,
         )
+        own = (
+            f" Je betaalt zelf {_money(booking.own_contribution)} aan {locked.provider_name}."
+            if booking.own_contribution
+            else ""
+        )
+        # The booking and its notification in one round trip.
         prepared.execute(
             cursor,
-            "INSERT INTO leerrekening_booking (id, worker_id, course_id, reservation_id, price,"
-            " budget_amount, own_contribution, work_related, status, status_before_freeze,"
-            " request_token, frozen_reason, created_at, updated_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, true, %s, '', %s, '', %s, %s)",
             [
-                booking.pk,
-                worker.pk,
-                course.pk,
-                reservation.pk,
-                booking.price,
-                booking.budget_amount,
-                booking.own_contribution,
-                booking.status,
-                request_token,
-                now,
-                now,
+                "INSERT INTO leerrekening_booking (id, worker_id, course_id, reservation_id, price,"
+                " budget_amount, own_contribution, work_related, status, status_before_freeze,"
+                " request_token, frozen_reason, created_at, updated_at)"
+                " VALUES (%(id)s, %(worker)s, %(course)s, %(reservation)s, %(price)s,"
+                " %(budget_amount)s, %(own_contribution)s, true, %(status)s, '', %(token)s, '',"
+                " %(now)s, %(now)s)",
+                NOTIFICATION_INSERT_SQL,
             ],
+            {
+                "id": booking.pk,
+                "worker": worker.pk,
+                "course": course.pk,
+                "reservation": reservation.pk,
+                "price": booking.price,
+                "budget_amount": booking.budget_amount,
+                "own_contribution": booking.own_contribution,
+                "status": booking.status,
+                "token": request_token,
+                "now": now,
+                **notification_insert_params(
+                    user_id=worker.pk,
+                    kind="booking",
+                    title=f"Je hebt {locked.title} geboekt",
+                    body=(
+                        f"We hebben {_money(budget_amount)} van je leerrekening gereserveerd voor"
+                        f" {locked.title} bij {locked.provider_name}"
+                        f" (start {locked.start_date:%d-%m-%Y}).{own}"
+                        " Het geld gaat pas naar de opleider als de opleiding begint."
+                    ),
+                    dedupe_key=f"booking:{booking.pk}:created",
+                ),
+            },
         )
-
-    own = (
-        f" Je betaalt zelf {_money(booking.own_contribution)} aan {locked.provider_name}."
-        if booking.own_contribution
-        else ""
-    )
-    notification_create(
-        user_id=worker.pk,
-        kind="booking",
-        title=f"Je hebt {locked.title} geboekt",
-        body=(
-            f"We hebben {_money(budget_amount)} van je leerrekening gereserveerd voor "
-            f"{locked.title} bij {locked.provider_name} (start {locked.start_date:%d-%m-%Y}).{own}"
-            " Het geld gaat pas naar de opleider als de opleiding begint."
-        ),
-        dedupe_key=f"booking:{booking.pk}:created",
-    )
+        notification_created(cursor.fetchone())
     return booking
 
 

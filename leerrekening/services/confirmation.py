@@ -52,31 +52,47 @@ def one_time_code_send(*, user: User, purpose: str = BOOKING) -> OneTimeCode:
     return record
 
 
+# The code check as one statement: lock the newest unused code of the purpose, count the attempt
+# and, for the right code, mark it used; all only while the code is unexpired and has attempts
+# left. It returns one row, `confirmed`, or none when there is no live code. booking_create runs
+# it inside its own transaction (services.bookings), one_time_code_verify on its own.
+CODE_CHECK_SQL = (
+    "UPDATE leerrekening_onetimecode SET attempts = attempts + 1,"
+    "  used_at = CASE WHEN code_hash = %(code_guess)s THEN %(code_now)s::timestamptz END"
+    " WHERE id = (SELECT id FROM leerrekening_onetimecode"
+    "              WHERE user_id = %(code_user)s AND purpose = %(code_purpose)s"
+    "                AND used_at IS NULL"
+    "              ORDER BY created_at DESC LIMIT 1 FOR UPDATE)"
+    "   AND used_at IS NULL AND expires_at > %(code_now)s AND attempts < %(code_max_attempts)s"
+    " RETURNING used_at IS NOT NULL AS confirmed"
+)
+
+
+def code_check_params(*, user_id: int, code: str, purpose: str = BOOKING) -> dict:
+    """The parameters of CODE_CHECK_SQL for this guess. A malformed code still costs an attempt;
+    its empty hash matches nothing."""
+    code = (code or "").strip().replace(" ", "")
+    guess = _code_hash(user_id=user_id, code=code) if code.isdigit() and len(code) == 6 else ""
+    return {
+        "code_guess": guess,
+        "code_now": timezone.now(),
+        "code_user": user_id,
+        "code_purpose": purpose,
+        "code_max_attempts": MAX_ATTEMPTS,
+    }
+
+
 def one_time_code_verify(*, user: User, code: str, purpose: str = BOOKING) -> bool:
     """True once for the right code within 10 minutes and 5 attempts. Every attempt is counted
     (committed on its own, so a wrong guess is counted even when the caller's work rolls back).
 
-    One statement in autocommit: it locks the newest unused code of the purpose, counts the
-    attempt and, for the right code, marks it used, all only while the code is unexpired and has
-    attempts left. A concurrent second use of the same code waits for the row lock, then finds it
-    used. Comparing the hashes in SQL leaks nothing a timing can use: both sides are keyed hashes,
-    and a guess cannot steer its own hash towards the stored one.
+    CODE_CHECK_SQL in autocommit. A concurrent second use of the same code waits for the row
+    lock, then finds it used. Comparing the hashes in SQL leaks nothing a timing can use: both
+    sides are keyed hashes, and a guess cannot steer its own hash towards the stored one.
     """
-    code = (code or "").strip().replace(" ", "")
-    # A malformed code still costs an attempt; its empty hash matches nothing.
-    guess = _code_hash(user_id=user.pk, code=code) if code.isdigit() and len(code) == 6 else ""
-    now = timezone.now()
     with connection.cursor() as cursor:
         prepared.execute(
-            cursor,
-            "UPDATE leerrekening_onetimecode SET attempts = attempts + 1,"
-            "  used_at = CASE WHEN code_hash = %s THEN %s::timestamptz END"
-            " WHERE id = (SELECT id FROM leerrekening_onetimecode"
-            "              WHERE user_id = %s AND purpose = %s AND used_at IS NULL"
-            "              ORDER BY created_at DESC LIMIT 1 FOR UPDATE)"
-            "   AND used_at IS NULL AND expires_at > %s AND attempts < %s"
-            " RETURNING used_at IS NOT NULL",
-            [guess, now, user.pk, purpose, now, MAX_ATTEMPTS],
+            cursor, CODE_CHECK_SQL, code_check_params(user_id=user.pk, code=code, purpose=purpose)
         )
         row = cursor.fetchone()
     return bool(row and row[0])

@@ -44,6 +44,39 @@ EMAIL_QUEUED_SECONDS = 10
 EMAIL_TASK_DELAY_SECONDS = 0.25
 
 
+# The insert of a notification with a dedupe key: at most once per key, RETURNING its id (no row
+# when it existed). Named n_* so a caller can run it in the same round trip as its own write
+# (booking_create); notification_created then queues its e-mail.
+NOTIFICATION_INSERT_SQL = (
+    "INSERT INTO leerrekening_notification (user_id, kind, title, body, dedupe_key, created_at)"
+    " VALUES (%(n_user)s, %(n_kind)s, %(n_title)s, %(n_body)s, %(n_dedupe)s, %(n_now)s)"
+    " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+)
+
+
+def notification_insert_params(
+    *, user_id: int, kind: str, title: str, body: str, dedupe_key: str
+) -> dict:
+    return {
+        "n_user": user_id,
+        "n_kind": kind,
+        "n_title": title,
+        "n_body": body,
+        "n_dedupe": dedupe_key,
+        "n_now": timezone.now(),
+    }
+
+
+def notification_created(row: tuple | None) -> int | None:
+    """After NOTIFICATION_INSERT_SQL: e-mail the new notification once the transaction commits.
+    Returns its id, or None when the key existed (nothing new to send)."""
+    if row is None:
+        return None
+    notification_id = row[0]
+    transaction.on_commit(lambda: _email_task_queue(notification_id))
+    return notification_id
+
+
 def notification_create(
     *, user_id: int, kind: str, title: str, body: str, dedupe_key: str | None = None
 ) -> Notification | None:
@@ -53,19 +86,16 @@ def notification_create(
         with connection.cursor() as cursor:
             prepared.execute(
                 cursor,
-                "INSERT INTO leerrekening_notification (user_id, kind, title, body, dedupe_key,"
-                " created_at) VALUES (%s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                [user_id, kind, title, body, dedupe_key, timezone.now()],
+                NOTIFICATION_INSERT_SQL,
+                notification_insert_params(
+                    user_id=user_id, kind=kind, title=title, body=body, dedupe_key=dedupe_key
+                ),
             )
-            row = cursor.fetchone()
-        if row is None:
+            notification_id = notification_created(cursor.fetchone())
+        if notification_id is None:
             return None
-        notification = Notification(pk=row[0], user_id=user_id, kind=kind, title=title, body=body)
-    else:
-        notification = Notification.objects.create(
-            user_id=user_id, kind=kind, title=title, body=body
-        )
+        return Notification(pk=notification_id, user_id=user_id, kind=kind, title=title, body=body)
+    notification = Notification.objects.create(user_id=user_id, kind=kind, title=title, body=body)
     transaction.on_commit(lambda: _email_task_queue(notification.pk))
     return notification
 

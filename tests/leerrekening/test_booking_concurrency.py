@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from leerrekening.models import Booking, Reservation
+from leerrekening.services import bookings as services
 from leerrekening.services import ledger
 from tests import factories
 from tests.leerrekening.ledger_helpers import assert_invariants_hold
@@ -73,4 +74,34 @@ def test_a_budget_for_two_bookings_pays_for_exactly_two_of_many_at_once(db):
     outcome = Counter(type(r).__name__ for r in results)
     assert outcome == {"Booking": 2, "InsufficientBudget": 1}
     assert ledger.account_for_worker(worker=worker).balance == Decimal("0.00")
+    assert_invariants_hold()
+
+
+def test_one_emailed_code_used_for_many_bookings_at_once_books_once(db):
+    from leerrekening.models import OneTimeCode
+    from tests.leerrekening.test_booking_request_cost import CODE, give_code
+
+    (worker,) = funded_workers(1, "1000.00")
+    provider = factories.ProviderFactory()
+    courses = [factories.CourseFactory(provider=provider, price=Decimal("50.00")) for _ in range(6)]
+    give_code(worker)
+
+    def book_with_the_code(i):
+        return services.booking_create(
+            worker=worker,
+            course=courses[i],
+            work_related=True,
+            pays_rest_self=False,
+            request_token=f"t-{i}",
+            code=CODE,
+        )
+
+    results = run_concurrently(6, book_with_the_code)
+    outcome = Counter(type(r).__name__ for r in results)
+    assert outcome == {"Booking": 1, "ConfirmationFailed": 5}
+    assert Booking.objects.count() == 1
+    code = OneTimeCode.objects.get()
+    assert code.used_at is not None
+    assert code.attempts == 1  # the later tries found no live code: nothing left to count
+    assert ledger.account_for_worker(worker=worker).balance == Decimal("950.00")
     assert_invariants_hold()

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
+from leerrekening.services import bookings as booking_services
 from leerrekening.services import ledger
 from leerrekening.services.confirmation import _code_hash
 from tests import factories
@@ -69,11 +70,13 @@ def test_a_booking_with_the_emailed_code_runs_a_pinned_number_of_statements(
     assert Reservation.objects.get(pk=booking.reservation_id).amount == Decimal("450.00")
     assert Notification.objects.get(user=funded_alice).emailed_at is not None
     assert len(mail.outbox) == 1
-    # Session and user (the session is cached after the login), MFA role check, course, account
-    # summary, code check; the booking: locks and checks, ledger accounts, ledger locks, the
-    # reservation, the booking, the notification; the e-mail task. In a test each transaction is
-    # a savepoint (2 statements) inside the test's own.
-    assert len(captured) <= 17, "\n".join(q["sql"][:120] for q in captured)
+    # The user with its MFA role (the session is cached after the login), the course with the
+    # account summary; the booking: locks, checks and the code, ledger accounts, ledger locks,
+    # the reservation, the booking with its notification; the e-mail task. In a test each
+    # transaction is a savepoint (2 statements) inside the test's own. (17 before the code was
+    # checked inside the booking's transaction, the page read in one statement and the
+    # notification written with the booking.)
+    assert len(captured) <= 12, "\n".join(q["sql"][:120] for q in captured)
 
 
 def test_a_workers_booking_carries_no_audit_context_and_changes_nothing_audited(
@@ -191,3 +194,62 @@ def test_the_booking_page_shows_the_course_and_its_provider(client, funded_alice
     page = client.get(reverse("leerrekening:booking-create", args=[course.pk])).content.decode()
     assert course.title in page
     assert course.provider.name in page
+
+
+def book_in_service(worker, course, *, code, token="svc-1"):  # noqa: S107 — a form token
+    return booking_services.booking_create(
+        worker=worker,
+        course=course,
+        work_related=True,
+        pays_rest_self=False,
+        request_token=token,
+        code=code,
+    )
+
+
+def test_a_wrong_code_refuses_the_booking_and_its_attempt_stays_counted(funded_alice, course):
+    give_code(funded_alice)
+    wrong = "000000" if CODE != "000000" else "111111"
+    with pytest.raises(booking_services.ConfirmationFailed):
+        book_in_service(funded_alice, course, code=wrong)
+    record = OneTimeCode.objects.get()
+    assert (record.attempts, record.used_at) == (1, None)
+    assert Booking.objects.count() == 0
+    assert Reservation.objects.count() == 0
+    assert book_in_service(funded_alice, course, code=CODE).status == Booking.Status.RESERVED
+
+
+def test_a_right_code_stays_used_when_the_service_refuses_the_booking(alice, course):
+    # alice has no budget: the refusal commits the used code and nothing else.
+    give_code(alice)
+    with pytest.raises(booking_services.InsufficientBudget):
+        book_in_service(alice, course, code=CODE)
+    record = OneTimeCode.objects.get()
+    assert record.used_at is not None
+    assert Booking.objects.count() == 0
+    with pytest.raises(booking_services.ConfirmationFailed):
+        book_in_service(alice, course, code=CODE, token="svc-2")
+
+
+def test_a_code_out_of_attempts_or_expired_refuses_even_the_right_code(funded_alice, course):
+    give_code(funded_alice)
+    OneTimeCode.objects.update(attempts=5)
+    with pytest.raises(booking_services.ConfirmationFailed):
+        book_in_service(funded_alice, course, code=CODE)
+    OneTimeCode.objects.update(
+        attempts=0, expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    with pytest.raises(booking_services.ConfirmationFailed):
+        book_in_service(funded_alice, course, code=CODE, token="svc-2")
+    assert Booking.objects.count() == 0
+
+
+def test_a_double_submit_with_the_used_code_returns_the_same_booking(client, funded_alice, course):
+    give_code(funded_alice)
+    client.force_login(funded_alice)
+    first = book_with_code(client, course, token="same-form")
+    again = book_with_code(client, course, token="same-form")
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Booking.objects.count() == 1
+    assert Reservation.objects.count() == 1
