@@ -642,40 +642,62 @@ def deposit_create(
 # --- Two-phase spending ---------------------------------------------------------------------------
 
 
-def _reservation_accounts(cursor, *, worker: User, provider: Provider) -> tuple[int, int, int]:
-    """The worker's learning account, its escrow shard and the provider's account, in one query;
-    opened where missing (rare: a first reservation, a new provider).
-
-    The kind is written into the SQL, not passed: only then can the prepared statement's generic
-    plan use the partial index on (kind, shard) for the system accounts. With a parameter it
-    could not, so PostgreSQL planned the query afresh on every booking (~0.2 ms, measured with
-    pg_prepared_statements' custom_plans) to avoid a generic plan that scans every account.
-    """
-    prepared.execute(
-        cursor,
-        "SELECT w.id, r.id, p.id FROM leerrekening_ledgeraccount w"  # noqa: S608 — a constant
-        "  LEFT JOIN leerrekening_ledgeraccount r"
-        f"    ON r.kind = '{Kind.RESERVATIONS.value}' AND r.shard = w.id %% %s"
-        "  LEFT JOIN leerrekening_ledgeraccount p ON p.provider_id = %s"
-        " WHERE w.worker_id = %s",
-        [reservation_shards(), provider.pk, worker.pk],
-    )
-    row = cursor.fetchone()
-    if row is not None and None not in row:
-        return row
-    account = account_for_worker(worker=worker)
-    escrow = reservations_account_for(account=account)
-    return account.pk, escrow.pk, account_for_provider(provider=provider).pk
-
-
 # The account's tranches that may be spent, and the order they are spent in (the one ending first).
 # A tranche past its end date that goes back to its funder is no longer spendable, even before
 # the expiry task has moved it.
-_SPENDABLE = (
-    "account_id = %(account)s AND remaining > 0"
-    " AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
-)
 _SPENDING_ORDER = "ends_on ASC NULLS LAST, id"
+_SPENDABLE = (
+    "account_id = (SELECT id FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s)"
+    " AND remaining > 0 AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
+)
+# The worker's learning account and its escrow shard. The kind is written into the SQL, not
+# passed: only then can the prepared statement's generic plan use the partial index on
+# (kind, shard) for the system accounts. With a parameter it could not, so PostgreSQL planned
+# the query afresh on every booking (~0.2 ms, measured with pg_prepared_statements'
+# custom_plans) to avoid a generic plan that scans every account.
+_WORKER_AND_ESCROW = (
+    "SELECT w.id AS account, r.id AS escrow FROM leerrekening_ledgeraccount w"  # noqa: S608
+    f"  LEFT JOIN leerrekening_ledgeraccount r ON r.kind = '{Kind.RESERVATIONS.value}'"
+    "   AND r.shard = w.id %% %(shards)s"
+    " WHERE w.worker_id = %(worker)s"
+)
+# One round trip, three statements, each seeing what committed before it ran: lock the worker's
+# account and its escrow shard (LOCK_ORDER), then the spendable tranches (spending order), then
+# read the accounts, the key and the locked tranches.
+_RESERVE_LOCK_AND_READ = [
+    "SELECT 1 FROM leerrekening_ledgeraccount"  # noqa: S608 — constant SQL, no input in it
+    f" WHERE id IN (SELECT unnest(ARRAY[a.account, a.escrow]) FROM ({_WORKER_AND_ESCROW}) a)"
+    f" ORDER BY {LOCK_ORDER} FOR UPDATE",
+    f"SELECT 1 FROM leerrekening_tranche WHERE {_SPENDABLE}"  # noqa: S608
+    f" ORDER BY {_SPENDING_ORDER} FOR UPDATE",
+    "SELECT a.account, a.escrow, p.id, t.id, t.request_hash, s.ids, s.remaining"  # noqa: S608
+    f"   FROM (SELECT array_agg(id ORDER BY {_SPENDING_ORDER}) AS ids,"
+    f"                array_agg(remaining ORDER BY {_SPENDING_ORDER}) AS remaining"
+    f"           FROM leerrekening_tranche WHERE {_SPENDABLE}) AS s"
+    f"   LEFT JOIN ({_WORKER_AND_ESCROW}) a ON true"
+    "   LEFT JOIN leerrekening_ledgeraccount p ON p.provider_id = %(provider)s"
+    "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %(key)s",
+]
+
+
+def _reserve_lock_and_read(
+    cursor, *, worker: User, provider: Provider, key: str, today: datetime.date
+) -> tuple:
+    """_RESERVE_LOCK_AND_READ: (account, escrow, payee, existing transfer, its request hash,
+    spendable tranche ids, their remainders); an account that does not exist yet is None."""
+    prepared.execute(
+        cursor,
+        _RESERVE_LOCK_AND_READ,
+        {
+            "worker": worker.pk,
+            "shards": reservation_shards(),
+            "provider": provider.pk,
+            "today": today,
+            "keep": Tranche.AtEnd.KEEP,
+            "key": key,
+        },
+    )
+    return cursor.fetchone()
 
 
 def _reserve(
@@ -689,37 +711,23 @@ def _reserve(
     amount = _money(amount)
     today = timezone.localdate()
     with connection.cursor() as cursor:
-        account_id, escrow_id, payee_id = _reservation_accounts(
-            cursor, worker=worker, provider=provider
+        row = _reserve_lock_and_read(
+            cursor, worker=worker, provider=provider, key=idempotency_key, today=today
         )
+        if None in row[:3]:
+            # Rare: a first reservation of the worker, a new escrow shard or a new provider.
+            # Open what is missing (each at zero, once), then lock and read again. The worker's
+            # account, if it existed, was locked first all the same; so was it for every other
+            # booking of this worker, which therefore waits.
+            reservations_account_for(account=account_for_worker(worker=worker))
+            account_for_provider(provider=provider)
+            row = _reserve_lock_and_read(
+                cursor, worker=worker, provider=provider, key=idempotency_key, today=today
+            )
+        account_id, escrow_id, payee_id, existing, existing_hash, tranche_ids, remainders = row
         request_hash = _request_hash(
             op="reserve", account=account_id, payee=payee_id, amount=amount, cause=cause
         )
-        # One round trip, three statements, each seeing what committed before it ran: lock the
-        # accounts (LOCK_ORDER), then the spendable tranches (spending order), then read the
-        # key and the locked tranches.
-        prepared.execute(
-            cursor,
-            [
-                "SELECT 1 FROM leerrekening_ledgeraccount WHERE id = ANY(%(accounts)s)"  # noqa: S608
-                f" ORDER BY {LOCK_ORDER} FOR UPDATE",
-                f"SELECT 1 FROM leerrekening_tranche WHERE {_SPENDABLE}"  # noqa: S608
-                f" ORDER BY {_SPENDING_ORDER} FOR UPDATE",
-                "SELECT t.id, t.request_hash, s.ids, s.remaining"  # noqa: S608
-                f"   FROM (SELECT array_agg(id ORDER BY {_SPENDING_ORDER}) AS ids,"
-                f"                array_agg(remaining ORDER BY {_SPENDING_ORDER}) AS remaining"
-                f"           FROM leerrekening_tranche WHERE {_SPENDABLE}) AS s"
-                "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %(key)s",
-            ],
-            {
-                "accounts": sorted({account_id, escrow_id}),
-                "account": account_id,
-                "today": today,
-                "keep": Tranche.AtEnd.KEEP,
-                "key": idempotency_key,
-            },
-        )
-        existing, existing_hash, tranche_ids, remainders = cursor.fetchone()
         if existing is not None:
             if existing_hash != request_hash:
                 raise IdempotencyConflict(idempotency_key)
