@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
+from django.contrib.auth import middleware as auth_middleware
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from leerportaal import prepared
@@ -48,6 +50,12 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        if isinstance(user, SimpleLazyObject):
+            # AuthenticationMiddleware hands on a lazy proxy of the user: every attribute read
+            # through it runs Python-level proxy code, dozens of times per request (views,
+            # services, templates). The check below loads the user on every request anyway, so
+            # from here on the request carries the user itself (the object get_user cached).
+            request.user = user = auth_middleware.get_user(request)
         if (
             user is not None
             and user.is_authenticated

@@ -194,3 +194,18 @@ def test_a_signed_in_worker_made_employer_staff_must_set_up_two_factor_on_the_ne
     response = client.get(reverse("leerrekening:dashboard"))
     assert response.status_code == 302
     assert response.url == reverse("mfa_activate_totp")
+
+
+def test_a_signed_in_request_carries_the_user_itself_and_a_visitor_stays_anonymous(
+    client, alice
+):
+    from accounts.models import User
+
+    anonymous = client.get(reverse("login")).wsgi_request.user
+    assert anonymous.is_authenticated is False
+    client.force_login(alice)
+    response = client.get(reverse("leerrekening:dashboard"))
+    assert response.status_code == 200
+    user = response.wsgi_request.user
+    assert type(user) is User  # no lazy proxy left for views, services and templates
+    assert user.pk == alice.pk
