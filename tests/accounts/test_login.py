@@ -196,9 +196,7 @@ def test_a_signed_in_worker_made_employer_staff_must_set_up_two_factor_on_the_ne
     assert response.url == reverse("mfa_activate_totp")
 
 
-def test_a_signed_in_request_carries_the_user_itself_and_a_visitor_stays_anonymous(
-    client, alice
-):
+def test_a_signed_in_request_carries_the_user_itself_and_a_visitor_stays_anonymous(client, alice):
     from accounts.models import User
 
     anonymous = client.get(reverse("login")).wsgi_request.user
