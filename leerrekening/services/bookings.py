@@ -258,7 +258,8 @@ def booking_create(
 
     A refusal commits before it is raised: every check runs before the ledger moves money, so
     what it commits is the code's counted attempt (a right code stays used, as when it is checked
-    on its own) and at most the worker's ledger accounts, opened at zero.
+    on its own) and at most ledger accounts opened at zero on a first use (the worker's, its
+    escrow shard, the provider's).
 
     Raises ConfirmationFailed, NotWorkRelated, CourseNotBookable, CourseFull,
     CourseBookingCapReached, TooManyPendingBookings, AlreadyBooked, InsufficientBudget,

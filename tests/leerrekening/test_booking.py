@@ -40,6 +40,7 @@ def book(
     token="t1",  # noqa: S107 — a form token, not a password
     pays_rest_self=False,
     work_related=True,
+    code=None,
 ):
     return services.booking_create(
         worker=worker,
@@ -47,6 +48,7 @@ def book(
         work_related=work_related,
         pays_rest_self=pays_rest_self,
         request_token=token,
+        code=code,
     )
 
 

@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from leerrekening.models import Booking, Reservation
-from leerrekening.services import bookings as services
 from leerrekening.services import ledger
 from tests import factories
 from tests.leerrekening.ledger_helpers import assert_invariants_hold
@@ -86,17 +85,7 @@ def test_one_emailed_code_used_for_many_bookings_at_once_books_once(db):
     courses = [factories.CourseFactory(provider=provider, price=Decimal("50.00")) for _ in range(6)]
     give_code(worker)
 
-    def book_with_the_code(i):
-        return services.booking_create(
-            worker=worker,
-            course=courses[i],
-            work_related=True,
-            pays_rest_self=False,
-            request_token=f"t-{i}",
-            code=CODE,
-        )
-
-    results = run_concurrently(6, book_with_the_code)
+    results = run_concurrently(6, lambda i: book(worker, courses[i], token=f"t-{i}", code=CODE))
     outcome = Counter(type(r).__name__ for r in results)
     assert outcome == {"Booking": 1, "ConfirmationFailed": 5}
     assert Booking.objects.count() == 1

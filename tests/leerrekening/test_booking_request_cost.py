@@ -29,7 +29,7 @@ from tests.leerrekening.portal_fixtures import (  # noqa: F401
     funded_alice,
     provider,
 )
-from tests.leerrekening.test_booking import booking_post
+from tests.leerrekening.test_booking import book, booking_post
 
 pytestmark = pytest.mark.django_db
 CODE = "135790"
@@ -196,51 +196,40 @@ def test_the_booking_page_shows_the_course_and_its_provider(client, funded_alice
     assert course.provider.name in page
 
 
-def book_in_service(worker, course, *, code, token="svc-1"):  # noqa: S107 — a form token
-    return booking_services.booking_create(
-        worker=worker,
-        course=course,
-        work_related=True,
-        pays_rest_self=False,
-        request_token=token,
-        code=code,
-    )
-
-
 def test_a_wrong_code_refuses_the_booking_and_its_attempt_stays_counted(funded_alice, course):
     give_code(funded_alice)
     wrong = "000000" if CODE != "000000" else "111111"
     with pytest.raises(booking_services.ConfirmationFailed):
-        book_in_service(funded_alice, course, code=wrong)
+        book(funded_alice, course, code=wrong)
     record = OneTimeCode.objects.get()
     assert (record.attempts, record.used_at) == (1, None)
     assert Booking.objects.count() == 0
     assert Reservation.objects.count() == 0
-    assert book_in_service(funded_alice, course, code=CODE).status == Booking.Status.RESERVED
+    assert book(funded_alice, course, code=CODE).status == Booking.Status.RESERVED
 
 
 def test_a_right_code_stays_used_when_the_service_refuses_the_booking(alice, course):
     # alice has no budget: the refusal commits the used code and nothing else.
     give_code(alice)
     with pytest.raises(booking_services.InsufficientBudget):
-        book_in_service(alice, course, code=CODE)
+        book(alice, course, code=CODE)
     record = OneTimeCode.objects.get()
     assert record.used_at is not None
     assert Booking.objects.count() == 0
     with pytest.raises(booking_services.ConfirmationFailed):
-        book_in_service(alice, course, code=CODE, token="svc-2")
+        book(alice, course, code=CODE, token="svc-2")
 
 
 def test_a_code_out_of_attempts_or_expired_refuses_even_the_right_code(funded_alice, course):
     give_code(funded_alice)
     OneTimeCode.objects.update(attempts=5)
     with pytest.raises(booking_services.ConfirmationFailed):
-        book_in_service(funded_alice, course, code=CODE)
+        book(funded_alice, course, code=CODE)
     OneTimeCode.objects.update(
         attempts=0, expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
     with pytest.raises(booking_services.ConfirmationFailed):
-        book_in_service(funded_alice, course, code=CODE, token="svc-2")
+        book(funded_alice, course, code=CODE, token="svc-2")
     assert Booking.objects.count() == 0
 
 
