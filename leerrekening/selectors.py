@@ -70,7 +70,7 @@ def account_summary(*, worker: User) -> AccountSummary:
 def tranches_of(*, worker: User) -> QuerySet[Tranche]:
     """The worker's tranches with money left, in spending order (the one that ends first first)."""
     return (
-        Tranche.objects.filter(account__worker=worker, remaining__gt=0)
+        Tranche.objects.filter(account__worker=worker, spendable=True)
         .select_related("funder")
         .order_by(F("ends_on").asc(nulls_last=True), "id")
     )

@@ -598,7 +598,7 @@ def funder_shares(*, worker: User, warn_days: int = 90) -> list[FunderShare]:
             "  FROM leerrekening_tranche t"
             "  JOIN leerrekening_ledgeraccount a ON a.id = t.account_id"
             "  JOIN leerrekening_funder f ON f.id = t.funder_id"
-            " WHERE a.worker_id = %(worker)s AND t.remaining > 0"
+            " WHERE a.worker_id = %(worker)s AND t.spendable"
             " GROUP BY f.name ORDER BY f.name",
             {"worker": worker.pk, "until": warn_until},
         )

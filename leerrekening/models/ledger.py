@@ -255,6 +255,14 @@ class Tranche(models.Model):
     amount = models.DecimalField(_("gestort"), **MONEY)
     # Opens at `amount`; afterwards maintained by the database from tranche movements.
     remaining = models.DecimalField(_("over"), default=0, editable=False, **MONEY)
+    # Kept by PostgreSQL from `remaining`. The spending-order index is partial on this column, not
+    # on `remaining` itself: a column in an index (or its WHERE) blocks HOT updates, and then every
+    # spend wrote a new entry into each of the tranche's indexes. `spendable` only changes when
+    # the tranche runs empty, so a spend is an in-page (HOT) update (room: fillfactor, migration
+    # 0017).
+    spendable = models.GeneratedField(
+        expression=Q(remaining__gt=0), output_field=models.BooleanField(), db_persist=True
+    )
     ends_on = models.DateField(_("einddatum"), null=True, blank=True)
     at_end = models.CharField(_("aan het eind"), max_length=10, choices=AtEnd.choices)
     ended_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
@@ -279,7 +287,7 @@ class Tranche(models.Model):
                 F("ends_on").asc(nulls_last=True),
                 F("id"),
                 name="tranche_spending_order",
-                condition=Q(remaining__gt=0),
+                condition=Q(spendable=True),
             ),
             models.Index(fields=["ends_on"], name="tranche_ends_on", condition=Q(ended_at=None)),
         ]

@@ -648,7 +648,7 @@ def deposit_create(
 _SPENDING_ORDER = "ends_on ASC NULLS LAST, id"
 _SPENDABLE = (
     "account_id = (SELECT id FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s)"
-    " AND remaining > 0 AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
+    " AND spendable AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
 )
 # The worker's learning account and its escrow shard. The kind is written into the SQL, not
 # passed: only then can the prepared statement's generic plan use the partial index on

@@ -214,7 +214,7 @@ def expiry_notices_send(*, today: datetime.date, days: Iterable[int]) -> int:
         field = f"notified_{threshold}_at"
         due = Tranche.objects.filter(
             ended_at__isnull=True,
-            remaining__gt=0,
+            spendable=True,
             ends_on__gte=today,
             ends_on__lte=today + datetime.timedelta(days=threshold),
             **{f"{field}__isnull": True},
