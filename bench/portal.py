@@ -14,7 +14,7 @@ which it recreates:
   again with the balance chart computed on every request (its cache, per version of the
   account, left out), which is what the first view after money moved costs;
 - bookings: gunicorn serving the portal with the project's gunicorn.conf.py (gthread; one
-  process per CPU, 8 threads each, as in production); `--clients` threads, each with its own keep-alive
+  process per CPU, 16 threads each, as in production); `--clients` threads, each with its own keep-alive
   HTTP connection and its own signed-in workers, POST the booking form for `--seconds`.
   The fresh confirmation is the e-mailed one-time code (HMAC-checked, single use); the codes
   are issued in the setup, as if the e-mails had arrived. The password route costs one PBKDF2
