@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='tranche',
             name='spendable',
-            field=models.GeneratedField(db_persist=True, expression=models.Q(('remaining__gt', 0)), output_field=models.BooleanField()),
+            field=models.GeneratedField(db_persist=True, expression=models.Q(('remaining__gt', 0)), output_field=models.BooleanField(), verbose_name='besteedbaar'),
         ),
         migrations.AddIndex(
             model_name='tranche',

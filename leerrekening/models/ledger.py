@@ -261,7 +261,10 @@ class Tranche(models.Model):
     # the tranche runs empty, so a spend is an in-page (HOT) update (room: fillfactor, migration
     # 0017).
     spendable = models.GeneratedField(
-        expression=Q(remaining__gt=0), output_field=models.BooleanField(), db_persist=True
+        expression=Q(remaining__gt=0),
+        output_field=models.BooleanField(),
+        db_persist=True,
+        verbose_name=_("besteedbaar"),
     )
     ends_on = models.DateField(_("einddatum"), null=True, blank=True)
     at_end = models.CharField(_("aan het eind"), max_length=10, choices=AtEnd.choices)

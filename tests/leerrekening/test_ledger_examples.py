@@ -15,16 +15,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-@pytest.fixture
-def funder(acme):
-    return factories.FunderFactory(employer=acme)
-
-
-@pytest.fixture
-def provider(db):
-    return factories.ProviderFactory(name="Vakschool")
-
-
 def test_funding_deposit_reserve_and_post_move_money_as_in_the_design(funder, alice, provider):
     funded(funder, "1000.00")
     ledger.deposit_create(

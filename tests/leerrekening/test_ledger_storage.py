@@ -12,22 +12,11 @@ from django.db import connection
 
 from leerrekening.models import Tranche
 from leerrekening.services import ledger
-from tests import factories
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, funded
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-@pytest.fixture
-def funder(acme):
-    return factories.FunderFactory(employer=acme)
-
-
-@pytest.fixture
-def provider(db):
-    return factories.ProviderFactory(name="Vakschool")
 
 
 def updates_of(table: str) -> tuple[int, int]:
