@@ -416,25 +416,25 @@ def measure_bookings(
     per_client = [sessions[i::clients] for i in range(clients)]
     results = {"ok": 0, "measured": 0, "failed": 0, "timings": []}
     lock = threading.Lock()
-    started = time.time() + warmup
-    stop_at = started + seconds
+    measure_from = time.time() + warmup
+    stop_at = measure_from + seconds
     threads = []
     for i in range(clients):
         # Each worker books 3 different courses (the pending cap); clients spread over courses.
         courses = [course_ids[(i * 3 + k) % len(course_ids)] for k in range(3)]
         thread = threading.Thread(
             target=client_loop,
-            args=(per_client[i], courses, started, stop_at, results, lock),
+            args=(per_client[i], courses, measure_from, stop_at, results, lock),
             kwargs={"repeat": repeat},
         )
         thread.start()
         threads.append(thread)
     for thread in threads:
         thread.join()
-    elapsed = time.time() - started
+    elapsed = time.time() - measure_from
     if wait_for_emails:
         wait_for_booking_emails(expected=results["ok"])
-    return results, elapsed, time.time() - started
+    return results, elapsed, time.time() - measure_from
 
 
 def booking_notifications():

@@ -9,6 +9,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.urls import reverse
 
 from accounts.demo import DEMO_TOTP_SECRET
+from accounts.models import User
 from leerportaal.demo import DEMO_PASSWORD, email_for, seed_demo
 from tests import factories
 
@@ -151,8 +152,6 @@ def test_there_is_no_self_service_sign_up(client):
             "password2": "Lang-genoeg-2026!",
         },
     )
-    from accounts.models import User
-
     assert not User.objects.filter(email="nieuw@example.nl").exists()
     assert response.status_code == 200
 
@@ -177,9 +176,7 @@ def test_a_worker_cannot_open_the_provider_or_ambassador_start_page(client, alic
 
 
 def test_a_user_without_roles_is_told_so(client, db):
-    from tests.factories import UserFactory
-
-    nobody = UserFactory(is_worker=False)
+    nobody = factories.UserFactory(is_worker=False)
     client.force_login(nobody)
     response = client.get(reverse("home"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("no-role")
@@ -197,8 +194,6 @@ def test_a_signed_in_worker_made_employer_staff_must_set_up_two_factor_on_the_ne
 
 
 def test_a_signed_in_request_carries_the_user_itself_and_a_visitor_stays_anonymous(client, alice):
-    from accounts.models import User
-
     anonymous = client.get(reverse("login")).wsgi_request.user
     assert anonymous.is_authenticated is False
     client.force_login(alice)
