@@ -33,6 +33,10 @@ which it recreates:
   app that only answers 302 (bench/bare_wsgi.py) behind the same gunicorn settings: the ceiling
   of HTTP, gunicorn and the clients on this machine (`baseline_bare_wsgi_per_s`;
   `ratio_vs_bare_wsgi` is bookings/s divided by it);
+- the CPU split: every process's CPU time on the machine (from /proc) at the end of the warm-up
+  and at the last response, by role (gunicorn, postgres, celery, redis, bench_clients, other),
+  per measured booking (`cpu_ms_per_booking`), and how busy the cores were (`cpu_busy_pct`):
+  where a booking's cost goes, and whether the run was CPU-bound;
 - afterwards ledger_check must be clean, every booking must have exactly its reservation, and
   exactly one notification that is marked e-mailed.
 
@@ -399,6 +403,57 @@ def client_loop(sessions, courses, measure_from, stop_at, results, lock, *, repe
         results["timings"] += timings
 
 
+# Who used the CPU while bookings were measured, by the command line of each process on the
+# machine (the bench, its gunicorn, Celery worker, Redis and the database all share the cores).
+CPU_ROLES = (
+    ("gunicorn", "gunicorn"),
+    ("celery", "celery"),
+    ("redis", "redis-server"),
+    ("postgres", "postgres"),
+)
+
+
+def cpu_ticks_by_process() -> dict[int, tuple[str, int]]:
+    """{pid: (role, clock ticks of user + system CPU so far)} for every process on the machine."""
+    own = os.getpid()
+    ticks = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry.name}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        pid = int(entry.name)
+        role = "bench_clients" if pid == own else "other"
+        for name, marker in CPU_ROLES:
+            if marker in command:
+                role = name
+                break
+        ticks[pid] = (role, int(fields[11]) + int(fields[12]))  # utime, stime
+    return ticks
+
+
+def cpu_split(before: dict, after: dict, *, seconds: float, bookings: int) -> dict:
+    """CPU milliseconds per booking by role between two snapshots (a process started in between
+    counts in full), and how busy the machine's cores were."""
+    per_role: dict[str, float] = {}
+    for pid, (role, ticks) in after.items():
+        used = ticks - before.get(pid, (role, 0))[1]
+        per_role[role] = per_role.get(role, 0) + used
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    split = {
+        role: round(used * tick_ms / max(bookings, 1), 2)
+        for role, used in sorted(per_role.items(), key=lambda item: -item[1])
+    }
+    split["total"] = round(sum(per_role.values()) * tick_ms / max(bookings, 1), 2)
+    busy = sum(per_role.values()) * tick_ms / (seconds * 1000 * len(os.sched_getaffinity(0)))
+    return {"cpu_ms_per_booking": split, "cpu_busy_pct": round(busy * 100, 1)}
+
+
 def measure_bookings(
     sessions,
     course_ids,
@@ -410,7 +465,7 @@ def measure_bookings(
     repeat: bool = False,
 ):
     """Books for `warmup` + `seconds`. Returns the clients' results ("measured": the bookings sent
-    after the warm-up; "timings": theirs), and the seconds from the end of the warm-up until the
+    after the warm-up; "timings": theirs; "cpu": cpu_split over the measured window), and the seconds from the end of the warm-up until the
     last response and until the last booking e-mail was sent (the worker may still be busy when
     the clients stop)."""
     per_client = [sessions[i::clients] for i in range(clients)]
@@ -419,6 +474,14 @@ def measure_bookings(
     measure_from = time.time() + warmup
     stop_at = measure_from + seconds
     threads = []
+    snapshots = {}
+
+    def snapshot_at_measure_from():
+        time.sleep(max(0.0, measure_from - time.time()))
+        snapshots["from"] = cpu_ticks_by_process()
+
+    sampler = threading.Thread(target=snapshot_at_measure_from)
+    sampler.start()
     for i in range(clients):
         # Each worker books 3 different courses (the pending cap); clients spread over courses.
         courses = [course_ids[(i * 3 + k) % len(course_ids)] for k in range(3)]
@@ -432,6 +495,10 @@ def measure_bookings(
     for thread in threads:
         thread.join()
     elapsed = time.time() - measure_from
+    sampler.join()
+    results["cpu"] = cpu_split(
+        snapshots["from"], cpu_ticks_by_process(), seconds=elapsed, bookings=results["measured"]
+    )
     if wait_for_emails:
         wait_for_booking_emails(expected=results["ok"])
     return results, elapsed, time.time() - measure_from
@@ -604,6 +671,8 @@ def run(options, scratch: Path) -> None:
         "bookings_in_warmup": results["ok"] - results["measured"],
         "confirmation": "one-time code",
         "password_check_ms": password_check_ms(),
+        # While bookings were measured (until the last response): who used the cores.
+        **results["cpu"],
         "cpus": os.cpu_count(),
         "ledger_check": "ok",
     }
