@@ -438,8 +438,9 @@ def cpu_ticks_by_process() -> dict[int, tuple[str, int]]:
 
 
 def cpu_split(before: dict, after: dict, *, seconds: float, bookings: int) -> dict:
-    """CPU milliseconds per booking by role between two snapshots (a process started in between
-    counts in full), and how busy the machine's cores were."""
+    """CPU milliseconds per booking by role between two snapshots, and how busy the machine's
+    cores were. A process started in between counts in full; one that ended in between is left
+    out (none of the bench's own processes end while it measures)."""
     per_role: dict[str, float] = {}
     for pid, (role, ticks) in after.items():
         used = ticks - before.get(pid, (role, 0))[1]
@@ -465,9 +466,9 @@ def measure_bookings(
     repeat: bool = False,
 ):
     """Books for `warmup` + `seconds`. Returns the clients' results ("measured": the bookings sent
-    after the warm-up; "timings": theirs; "cpu": cpu_split over the measured window), and the seconds from the end of the warm-up until the
-    last response and until the last booking e-mail was sent (the worker may still be busy when
-    the clients stop)."""
+    after the warm-up; "timings": theirs; "cpu": cpu_split over the measured window), and the
+    seconds from the end of the warm-up until the last response and until the last booking
+    e-mail was sent (the worker may still be busy when the clients stop)."""
     per_client = [sessions[i::clients] for i in range(clients)]
     results = {"ok": 0, "measured": 0, "failed": 0, "timings": []}
     lock = threading.Lock()
