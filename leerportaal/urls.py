@@ -30,6 +30,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Error pages in the portal's own look; a database outage answers 503 (leerportaal/views.py).
+handler500 = "leerportaal.views.server_error"
+handler429 = "leerportaal.views.too_many_requests"
+
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

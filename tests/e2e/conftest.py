@@ -40,32 +40,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def _plain_http_live_server_settings(django_test_environment):
-    """The live server speaks plain http: no https redirect, cookies without the Secure flag.
-
-    Set for the session, before the server thread builds its middleware (SecurityMiddleware
-    reads SECURE_SSL_REDIRECT once, when it is created).
-    """
-    from django.test.utils import override_settings
-
-    override = override_settings(
-        SECURE_SSL_REDIRECT=False,
-        SECURE_HSTS_SECONDS=0,
-        SESSION_COOKIE_SECURE=False,
-        CSRF_COOKIE_SECURE=False,
-    )
-    override.enable()
-    yield
-    override.disable()
-
-
-@pytest.fixture(scope="session")
-def live_server(_plain_http_live_server_settings, live_server):
-    """pytest-django's live server, started only after the plain-http settings are in place."""
-    return live_server
-
-
-@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's launch options, pointed at Debian's Chromium, headless and offline."""
     return {
