@@ -23,6 +23,7 @@ urlpatterns = [
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/", include("leerportaal.api.urls")),
     path("", include("leerrekening.urls")),
     path("", include("ambassadeurs.urls")),
