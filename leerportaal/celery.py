@@ -25,3 +25,11 @@ def close_old_connections(sender=None, **kwargs):
     from django.db import close_old_connections as close
 
     close()
+
+
+@task_postrun.connect
+def count_task(sender=None, task=None, state=None, **kwargs):
+    """Tasks by outcome, for /metrics (leerportaal/metrics.py)."""
+    from leerportaal.metrics import task_finished
+
+    task_finished(task=task, state=state)

@@ -5,6 +5,7 @@ Without DATABASE_URL / REDIS_URL the embedded servers start (leerportaal.embedde
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -25,6 +26,14 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-leerportaal-development-only")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Prometheus (/metrics, leerportaal/metrics.py): answered only with this bearer token; unset, 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Where each process (web, Celery) writes its metrics for /metrics to sum; set before
+# prometheus_client is imported. Web and worker in separate containers: a shared volume.
+METRICS_DIR = env("PROMETHEUS_MULTIPROC_DIR", default=str(embedded.data_dir() / "metrics"))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
+Path(METRICS_DIR).mkdir(parents=True, exist_ok=True)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -50,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: counts and times every request, error pages included.
+    "leerportaal.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

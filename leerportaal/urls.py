@@ -7,6 +7,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from leerportaal import views
+from leerportaal.metrics import metrics_view
 
 # The admin has no login of its own: it uses the portal's, with its rate limits and two-factor step.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -24,6 +25,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/", include("leerportaal.api.urls")),
     path("", include("leerrekening.urls")),
     path("", include("ambassadeurs.urls")),

@@ -253,3 +253,17 @@ def run_checks() -> list[CheckResult]:
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         return [check() for check in CHECKS]
+
+
+def run_and_record() -> list[CheckResult]:
+    """run_checks, and store what it found (LedgerCheckRun: the names of broken invariants, never
+    their rows) for the coordinator's start page and /metrics."""
+    from leerrekening.models import LedgerCheckRun
+
+    results = run_checks()
+    LedgerCheckRun.objects.create(
+        ok=all(r.ok for r in results),
+        checked=len(results),
+        broken=[r.name for r in results if not r.ok],
+    )
+    return results

@@ -91,9 +91,9 @@ def deposit_batches_sweep() -> dict:
 @shared_task(acks_late=True)
 def ledger_check_run() -> bool:
     """Hourly (beat): verify the ledger invariants; log an error naming each broken one."""
-    from leerrekening.ledger_check import run_checks
+    from leerrekening.ledger_check import run_and_record
 
-    results = run_checks()
+    results = run_and_record()
     broken = [r for r in results if not r.ok]
     for result in broken:
         logger.error("ledger_check: invariant broken: %s — %s", result.name, result.detail)

@@ -5,6 +5,7 @@ See ledger.py for the money model and catalogue.py for providers and courses.
 
 from leerrekening.models.bookings import Booking, OneTimeCode
 from leerrekening.models.catalogue import Course, Provider, ProviderMembership
+from leerrekening.models.checks import LedgerCheckRun
 from leerrekening.models.deposits import (
     DepositBatch,
     DepositBatchChunk,
@@ -32,6 +33,7 @@ __all__ = [
     "DepositScheme",
     "Funder",
     "LedgerAccount",
+    "LedgerCheckRun",
     "Notification",
     "OneTimeCode",
     "Provider",

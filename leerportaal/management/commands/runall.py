@@ -30,6 +30,9 @@ class Command(BaseCommand):
             os.environ.get("LEERPORTAAL_EMBEDDED_POSTGRES")
             or os.environ.get("LEERPORTAAL_EMBEDDED_REDIS")
         )
+        # Metrics of processes from an earlier run: their counters would be summed with the new.
+        for stale in Path(settings.METRICS_DIR).glob("*.db"):
+            stale.unlink()
         try:
             call_command("migrate", interactive=False, verbosity=1)
             if not no_seed:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from leerrekening.ledger_check import run_checks
+from leerrekening.ledger_check import run_and_record
 
 
 class Command(BaseCommand):
@@ -9,7 +9,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        results = run_checks()
+        results = run_and_record()
         for result in results:
             mark = self.style.SUCCESS("ok    ") if result.ok else self.style.ERROR("BROKEN")
             self.stdout.write(f"{mark} {result.name} (checked {result.checked}): {result.detail}")
