@@ -33,3 +33,11 @@ def count_task(sender=None, task=None, state=None, **kwargs):
     from leerportaal.metrics import task_finished
 
     task_finished(task=task, state=state)
+
+
+@task_prerun.connect
+def log_with_task_id(sender=None, task_id=None, **kwargs):
+    """A task's log lines carry its id, as a request's carry the request id."""
+    from leerportaal.logs import request_id
+
+    request_id.set(task_id or "-")

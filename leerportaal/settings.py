@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: counts and times every request, error pages included.
     "leerportaal.metrics.MetricsMiddleware",
+    # An id per request in every log line and the X-Request-ID header (leerportaal/logs.py).
+    "leerportaal.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -128,6 +130,8 @@ LEDGER_RESERVATION_SHARDS = env.int("LEDGER_RESERVATION_SHARDS", default=64)
 # --- Celery ---------------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = REDIS_URL
+# The worker logs through LOGGING (JSON with the task id in production), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged only after it ran; a worker that dies half way leaves it on the queue.
@@ -333,10 +337,24 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: JSON lines with the request id in production, readable lines in development; e-mail
+# addresses masked in both (leerportaal/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "leerportaal.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "leerportaal.logs.JsonFormatter"},
+        "plain": {"()": "leerportaal.logs.PlainFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
