@@ -40,6 +40,11 @@ which it recreates:
 - afterwards ledger_check must be clean, every booking must have exactly its reservation, and
   exactly one notification that is marked e-mailed.
 
+- scaling out on one machine: `--web-instances 2 --celery-workers 2` runs two gunicorn
+  instances (each with gunicorn.conf.py, on ports 8765 and 8766; clients alternate between
+  them as a round-robin load balancer would) and two Celery worker processes (each prefork, one
+  process per CPU): what two web and two worker replicas do (README, "Scaling").
+
 Usage: .venv/bin/python bench/portal.py [--background 1000000] [--clients 32] [--seconds 10]
 The last line printed is one JSON object with the figures.
 """
@@ -330,10 +335,14 @@ def percentile(values: list[float], p: int) -> float:
 
 
 def start_gunicorn(
-    workers: int | None, threads: int | None, app: str = "leerportaal.wsgi:application"
+    workers: int | None,
+    threads: int | None,
+    app: str = "leerportaal.wsgi:application",
+    port: int = PORT,
 ) -> subprocess.Popen:
-    """gunicorn with the project's gunicorn.conf.py (what production runs), on the bench's port;
-    --gunicorn-workers/--gunicorn-threads override it for experiments only."""
+    """gunicorn with the project's gunicorn.conf.py (what production runs), on the bench's port
+    (or `port`: a second instance, as a second web replica); --gunicorn-workers/--gunicorn-threads
+    override it for experiments only."""
     env = {**os.environ, **BENCH_ENV, "DATABASE_URL": os.environ["DATABASE_URL"]}
     overrides = []
     if workers:
@@ -344,14 +353,14 @@ def start_gunicorn(
         [
             str(ROOT / ".venv/bin/gunicorn"), app,
             "--config", str(ROOT / "gunicorn.conf.py"),
-            "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning", *overrides,
+            "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *overrides,
         ],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/inloggen/")
             if conn.getresponse().status in (200, 302):
                 return process
@@ -360,12 +369,14 @@ def start_gunicorn(
     raise RuntimeError("gunicorn did not start")
 
 
-def client_loop(sessions, courses, measure_from, stop_at, results, lock, *, repeat=False):
+def client_loop(
+    sessions, courses, measure_from, stop_at, results, lock, *, repeat=False, port=PORT
+):
     """Books until stop_at (or every session booked every course); requests sent before
     measure_from (the warm-up) are made and checked like the rest but left out of the figures.
     repeat: start over with the first session when all are used (the bare baseline books
-    nothing)."""
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    nothing). port: the web instance this client talks to (a load balancer's share)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts it unmasked in the form
     ok = failed = measured = 0
     timings = []
@@ -464,6 +475,7 @@ def measure_bookings(
     warmup: float = 0,
     wait_for_emails: bool = True,
     repeat: bool = False,
+    ports: tuple[int, ...] = (PORT,),
 ):
     """Books for `warmup` + `seconds`. Returns the clients' results ("measured": the bookings sent
     after the warm-up; "timings": theirs; "cpu": cpu_split over the measured window), and the
@@ -489,7 +501,8 @@ def measure_bookings(
         thread = threading.Thread(
             target=client_loop,
             args=(per_client[i], courses, measure_from, stop_at, results, lock),
-            kwargs={"repeat": repeat},
+            # Clients spread over the web instances, as a round-robin load balancer would.
+            kwargs={"repeat": repeat, "port": ports[i % len(ports)]},
         )
         thread.start()
         threads.append(thread)
@@ -550,6 +563,10 @@ def main() -> None:
     # Default: gunicorn.conf.py, as in production.
     parser.add_argument("--gunicorn-workers", type=int, default=None)
     parser.add_argument("--gunicorn-threads", type=int, default=None)
+    # Scaling out on one machine: several gunicorn instances (each with gunicorn.conf.py, as
+    # web replicas behind a load balancer) and several Celery worker processes (worker replicas).
+    parser.add_argument("--web-instances", type=int, default=1)
+    parser.add_argument("--celery-workers", type=int, default=1)
     options = parser.parse_args()
 
     # A private Redis: the broker between gunicorn and the worker, and their cache and sessions.
@@ -592,29 +609,50 @@ def run(options, scratch: Path) -> None:
     courses = build_catalogue(options.courses)
     course_ids = [c.pk for c in courses]
     sessions = build_booking_workers(options.booking_workers, funder)
-    # As docker-compose runs it: prefork, one process per CPU.
-    worker = CeleryWorker(
-        redis_url=os.environ["REDIS_URL"], log_path=scratch / "worker.log",
-        concurrency=len(os.sched_getaffinity(0)),
-    ).start()  # fmt: skip
+    # As docker-compose runs it: prefork, one process per CPU (each replica).
+    workers = [
+        CeleryWorker(
+            redis_url=os.environ["REDIS_URL"], log_path=scratch / f"worker-{n}.log",
+            concurrency=len(os.sched_getaffinity(0)),
+        ).start()
+        for n in range(options.celery_workers)
+    ]  # fmt: skip
+    ports = tuple(PORT + n for n in range(options.web_instances))
     try:
-        worker.wait_ready(app=None)
+        for worker in workers:
+            worker.wait_ready(app=None)
         connections.close_all()
-        server = start_gunicorn(options.gunicorn_workers, options.gunicorn_threads)
+        servers = [
+            start_gunicorn(options.gunicorn_workers, options.gunicorn_threads, port=port)
+            for port in ports
+        ]
         try:
             results, responded, elapsed = measure_bookings(
-                sessions, course_ids, options.clients, options.seconds, warmup=options.warmup
+                sessions,
+                course_ids,
+                options.clients,
+                options.seconds,
+                warmup=options.warmup,
+                ports=ports,
             )
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            for server in servers:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=30)
     finally:
-        worker.stop()
-    # The baseline, in the same run: the same clients, requests and gunicorn settings against a
-    # WSGI app that only answers (bench/bare_wsgi.py), for as long.
-    server = start_gunicorn(
-        options.gunicorn_workers, options.gunicorn_threads, app="bench.bare_wsgi:application"
-    )
+        for worker in workers:
+            worker.stop()
+    # The baseline, in the same run: the same clients, requests, gunicorn settings and instances
+    # against a WSGI app that only answers (bench/bare_wsgi.py), for as long.
+    servers = [
+        start_gunicorn(
+            options.gunicorn_workers,
+            options.gunicorn_threads,
+            app="bench.bare_wsgi:application",
+            port=port,
+        )
+        for port in ports
+    ]
     try:
         bare, _, bare_elapsed = measure_bookings(
             sessions,
@@ -624,10 +662,12 @@ def run(options, scratch: Path) -> None:
             warmup=options.warmup,
             wait_for_emails=False,
             repeat=True,
+            ports=ports,
         )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
     bare_per_s = bare["measured"] / bare_elapsed
     log(
         f"baseline, bare WSGI app behind the same gunicorn: {bare_per_s:.0f} requests/s,"
@@ -668,6 +708,8 @@ def run(options, scratch: Path) -> None:
         "booking_emails_sent": emailed,
         "email_drain_s": round(elapsed - responded, 2),
         "clients": options.clients,
+        "web_instances": options.web_instances,
+        "celery_workers": options.celery_workers,
         "warmup_s": options.warmup,
         "bookings_in_warmup": results["ok"] - results["measured"],
         "confirmation": "one-time code",
