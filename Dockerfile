@@ -10,7 +10,9 @@ RUN pip install --no-cache-dir . \
     SECRET_KEY=build-only python manage.py collectstatic --noinput \
  && DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     SECRET_KEY=build-only python manage.py compilemessages
-RUN useradd --create-home leerportaal && chown -R leerportaal /app
+# /metrics: the metrics volume of docker-compose.yml (a new volume takes this folder's owner).
+RUN useradd --create-home leerportaal && chown -R leerportaal /app \
+ && mkdir /metrics && chown leerportaal /metrics
 USER leerportaal
 EXPOSE 8000
 # Processes, threads and the rest: gunicorn.conf.py (the same settings bench/portal.py measures).

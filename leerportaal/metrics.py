@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import socket
 import time
 
 from django.conf import settings
@@ -30,8 +31,15 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    values,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+# Each process's file is named by host and pid: replicas in containers share the folder (a
+# volume) and may have the same pids.
+values.ValueClass = values.MultiProcessValue(
+    process_identifier=lambda: f"{socket.gethostname()}-{os.getpid()}"
+)
 
 REQUESTS = Counter(
     "leerportaal_http_requests",
