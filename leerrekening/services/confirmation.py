@@ -114,6 +114,12 @@ def _record(cursor, *, user_id: int, method: str) -> tuple[int, datetime.datetim
     )
     if cursor.fetchone():  # already locked: attempts are refused unseen, not counted
         return None
+    # Older wrong attempts no longer count: keep only the window (the lockouts stay on record).
+    cursor.execute(
+        "DELETE FROM leerrekening_confirmationattempt"
+        " WHERE user_id = %(user)s AND created_at <= %(since)s",
+        params,
+    )
     cursor.execute(
         "INSERT INTO leerrekening_confirmationattempt (user_id, method, created_at)"
         " VALUES (%(user)s, %(method)s, %(now)s)",

@@ -274,6 +274,8 @@ def test_wrong_attempts_older_than_fifteen_minutes_do_not_lock(funded_alice, tim
     assert not confirmation.fresh_confirmation_check(user=funded_alice, password="fout")
     assert confirmation.fresh_confirmation_check(user=funded_alice, password=TEST_PASSWORD)
     assert not ConfirmationLockout.objects.exists()
+    # Only the attempts that still count are kept.
+    assert ConfirmationAttempt.objects.filter(user=funded_alice).count() == 1
 
 
 # --- Coordinators see it --------------------------------------------------------------------------
