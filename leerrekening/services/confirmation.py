@@ -150,7 +150,8 @@ def confirmation_failed_record(*, user: User, method: str) -> datetime.datetime 
     from leerrekening.tasks import confirmation_locked_email_send
 
     if _in_callers_transaction():
-        side = connection.get_new_connection(connection.get_connection_params())
+        # A plain driver connection, not the wrapper's pool: opened for this write, then closed.
+        side = connection.Database.connect(**connection.get_connection_params())
         try:
             with side.cursor() as cursor:
                 locked = _record(cursor, user_id=user.pk, method=method)
