@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -22,6 +23,8 @@ from accounts.decorators import ambassador_required, coordinator_required, worke
 from ambassadeurs import selectors, services
 from ambassadeurs.forms import ConversationForm, FiguresFilterForm, RequestForm
 from ambassadeurs.models import ConversationRequest
+from leerportaal import ratelimit
+from leerportaal.client_address import client_address
 
 # --- Worker ---------------------------------------------------------------------------------------
 
@@ -49,6 +52,22 @@ def request_create(request):
     form = RequestForm(request.POST or None, employers=employers)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # No account is stored with an anonymous request, so the cap per worker cannot count it:
+        # it is capped per client address instead.
+        if data["anonymous"] and ratelimit.hit(
+            scope="ambassadeurs-anonymous",
+            key=client_address(request),
+            limit=settings.AMBASSADEURS_ANONYMOUS_REQUESTS_PER_HOUR,
+            period=3600,
+        ):
+            form.add_error(
+                None,
+                _(
+                    "Er zijn vanaf deze plek al veel vragen zonder naam gestuurd. "
+                    "Probeer het over een uur opnieuw, of stuur je vraag met je naam."
+                ),
+            )
+            return render(request, "ambassadeurs/request_create.html", {"form": form}, status=429)
         try:
             created = services.request_create(
                 worker=request.user,

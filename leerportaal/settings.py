@@ -196,6 +196,11 @@ CELERY_BEAT_SCHEDULE["ambassadeurs-follow-up-reminders"] = {
 }
 # How long an ambassador's private notes are kept, counted from the conversation date.
 AMBASSADEURS_NOTES_RETENTION_MONTHS = env.int("AMBASSADEURS_NOTES_RETENTION_MONTHS", default=24)
+# Anonymous requests carry no account, so the cap of open requests per worker cannot hold them:
+# at most this many per client address per hour (leerportaal/ratelimit.py).
+AMBASSADEURS_ANONYMOUS_REQUESTS_PER_HOUR = env.int(
+    "AMBASSADEURS_ANONYMOUS_REQUESTS_PER_HOUR", default=10
+)
 
 # Bookings: caps against abuse (DESIGN.md "Spending"), and how early a provider may declare a start.
 BOOKING_MAX_PENDING_PER_WORKER = env.int("BOOKING_MAX_PENDING_PER_WORKER", default=3)
@@ -226,6 +231,12 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
+# Proxies of our own in front of the app (e.g. a TLS proxy: 1). The client address is then taken
+# from X-Forwarded-For, counted from the right; with 0 the header is ignored (REMOTE_ADDR).
+# Login rate limits (allauth), API throttles (DRF) and our own caps use it alike
+# (leerportaal/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_RATE_LIMITS = {
     "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
@@ -287,6 +298,20 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # Every call is throttled (leerportaal/api/throttling.py): per API key, per person, per
+    # address; over the rate a 429 with Retry-After. Counted in the default cache (Redis).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "leerportaal.api.throttling.ApiKeyRateThrottle",
+        "leerportaal.api.throttling.UserRateThrottle",
+        "leerportaal.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env("API_THROTTLE_API_KEY", default="1200/min"),
+        "user": env("API_THROTTLE_USER", default="300/min"),
+        "anon": env("API_THROTTLE_ANON", default="60/min"),
+    },
+    # The client address behind our own proxies only (see TRUSTED_PROXY_COUNT).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Leerportaal API",

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditEventAdmin
 from accounts.admin_scoping import is_coordinator
-from leerrekening.models import LedgerAccount, Reservation, Tranche, Transfer
+from leerrekening.models import (
+    ConfirmationLockout,
+    LedgerAccount,
+    Reservation,
+    Tranche,
+    Transfer,
+)
 from leerrekening.services import ledger
 
 
@@ -106,6 +113,34 @@ class ReservationAdmin(ReadOnlyLedgerAdmin):
     list_filter = ["status"]
     list_select_related = ["account__worker", "payee__provider"]
     show_full_result_count = False
+
+
+class LockoutActiveFilter(admin.SimpleListFilter):
+    title = _("nu geblokkeerd")
+    parameter_name = "actief"
+
+    def lookups(self, request, model_admin):
+        return [("ja", _("ja")), ("nee", _("nee"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "ja":
+            return queryset.filter(locked_until__gt=now)
+        if self.value() == "nee":
+            return queryset.filter(locked_until__lte=now)
+        return queryset
+
+
+@admin.register(ConfirmationLockout)
+class ConfirmationLockoutAdmin(ReadOnlyLedgerAdmin):
+    """Workers whose booking confirmation was locked after too many wrong passwords or codes: a
+    sign of guessing, or of a stolen session. Read only; the lock ends by itself."""
+
+    list_display = ["user", "locked_at", "locked_until", "attempts"]
+    list_filter = [LockoutActiveFilter]
+    list_select_related = ["user"]
+    search_fields = ["user__email"]
+    ordering = ["-locked_at"]
 
 
 # Audit trail of the catalogue (django-pghistory), for coordinators; see accounts/admin.py.

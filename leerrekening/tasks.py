@@ -118,3 +118,30 @@ def one_time_code_email_send(user_id: int, code: str) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+@shared_task(acks_late=True)
+def confirmation_locked_email_send(lockout_id: int) -> None:
+    """Tell the worker that confirming is locked after too many wrong passwords or codes."""
+    from django.core.mail import send_mail
+    from django.utils import timezone
+
+    from accounts.models import User
+    from leerrekening.models import ConfirmationLockout
+
+    lockout = ConfirmationLockout.objects.filter(pk=lockout_id).first()
+    user = User.objects.filter(pk=lockout.user_id).first() if lockout else None
+    if user is None:
+        return
+    until = timezone.localtime(lockout.locked_until)
+    send_mail(
+        subject="Leerportaal: bevestigen is even geblokkeerd",
+        message=(
+            f"Er is {lockout.attempts} keer een verkeerd wachtwoord of een verkeerde code"
+            " ingevuld om een boeking te bevestigen. Daarom kun je tot"
+            f" {until:%H:%M} uur niets bevestigen.\n\nWas jij dat niet? Verander dan meteen je"
+            " wachtwoord en neem contact op met een coördinator."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )

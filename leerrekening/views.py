@@ -29,7 +29,12 @@ from leerrekening.forms import BookingForm, CatalogueSearchForm, FreezeForm
 from leerrekening.models import Booking, Course, Provider
 from leerrekening.services import bookings as booking_services
 from leerrekening.services import catalogue as catalogue_services
-from leerrekening.services.confirmation import fresh_confirmation_check, one_time_code_send
+from leerrekening.services.confirmation import (
+    ConfirmationLocked,
+    TooManyCodesSent,
+    fresh_confirmation_check,
+    one_time_code_send,
+)
 
 EXPIRY_WARNING_DAYS = 90
 BOOKING_CAUSE = re.compile(r"^booking:(\d+)$")
@@ -163,6 +168,13 @@ BOOKING_ERRORS = {
 }
 
 
+def _locked_message(locked_until) -> str:
+    return _(
+        "Je hebt te vaak een verkeerd wachtwoord of een verkeerde code ingevuld. Daarom kun je "
+        "even niet bevestigen. Probeer het opnieuw na %(time)s uur."
+    ) % {"time": timezone.localtime(locked_until).strftime("%H:%M")}
+
+
 @worker_required
 @never_cache
 def booking_create(request, pk):
@@ -184,11 +196,14 @@ def booking_create(request, pk):
         return render(request, "leerrekening/booking_create.html", context)
     data = form.cleaned_data
     by_code = data["confirm_with"] == BookingForm.CONFIRM_CODE
-    # The password is checked here; the e-mailed code inside the booking's own transaction.
-    if not by_code and not fresh_confirmation_check(user=request.user, password=data["password"]):
-        form.add_error("password", _("Je wachtwoord klopt niet."))
-        return render(request, "leerrekening/booking_create.html", context, status=400)
+    # The password is checked here; the e-mailed code inside the booking's own transaction. A
+    # wrong one is counted; booking_create refuses while confirmation is locked.
     try:
+        if not by_code and not fresh_confirmation_check(
+            user=request.user, password=data["password"], lock_checked_later=True
+        ):
+            form.add_error("password", _("Je wachtwoord klopt niet."))
+            return render(request, "leerrekening/booking_create.html", context, status=400)
         booking = booking_services.booking_create(
             worker=request.user,
             course=course,
@@ -197,6 +212,9 @@ def booking_create(request, pk):
             request_token=data["request_token"],
             code=data["code"] if by_code else None,
         )
+    except ConfirmationLocked as exc:
+        form.add_error(None, _locked_message(exc.locked_until))
+        return render(request, "leerrekening/booking_create.html", context, status=429)
     except booking_services.ConfirmationFailed:
         form.add_error("code", _("Deze code klopt niet of is verlopen. Vraag een nieuwe code aan."))
         return render(request, "leerrekening/booking_create.html", context, status=400)
@@ -235,7 +253,18 @@ def booking_create(request, pk):
 @require_POST
 def booking_code_send(request, pk):
     course = get_object_or_404(selectors_portal.bookable_courses(), pk=pk)
-    one_time_code_send(user=request.user)
+    try:
+        one_time_code_send(user=request.user)
+    except TooManyCodesSent as exc:
+        messages.error(
+            request,
+            _(
+                "We hebben je net al 3 codes gestuurd. Kijk in je e-mail (ook bij spam). "
+                "Een nieuwe code kun je vragen na %(time)s uur."
+            )
+            % {"time": timezone.localtime(exc.retry_at).strftime("%H:%M")},
+        )
+        return redirect(reverse("leerrekening:booking-create", args=[course.pk]) + "?methode=code")
     messages.info(
         request,
         _("We hebben een code gestuurd naar %(email)s. De code werkt 10 minuten.")

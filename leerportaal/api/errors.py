@@ -25,10 +25,13 @@ def register_domain_error(exc_class: type[Exception], http_status: int) -> None:
 class ApiError(exceptions.APIException):
     """An error with an explicit code and status, raised by API views."""
 
-    def __init__(self, *, code: str, message: str, status_code: int = 400, extra=None):
+    def __init__(
+        self, *, code: str, message: str, status_code: int = 400, extra=None, headers=None
+    ):
         self.status_code = status_code
         self.code = code
         self.extra = extra or {}
+        self.headers = headers or {}  # e.g. Retry-After with a 429
         super().__init__(detail=message, code=code)
 
 
@@ -62,7 +65,9 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, ApiError):
         return Response(
-            {"code": exc.code, "message": str(exc.detail), **exc.extra}, status=exc.status_code
+            {"code": exc.code, "message": str(exc.detail), **exc.extra},
+            status=exc.status_code,
+            headers=exc.headers,
         )
     if isinstance(exc, exceptions.ValidationError):
         return Response(

@@ -13,6 +13,7 @@ v1 = [
     path("me/account/", ledger_api.MeAccountApi.as_view(), name="me-account"),
     path("me/transfers/", ledger_api.MeTransfersApi.as_view(), name="me-transfers"),
     path("me/bookings/", bookings_api.MyBookingsApi.as_view(), name="me-bookings"),
+    path("me/booking-code/", bookings_api.MyBookingCodeApi.as_view(), name="me-booking-code"),
     path(
         "me/bookings/<int:booking_id>/cancel/",
         bookings_api.MyBookingCancelApi.as_view(),

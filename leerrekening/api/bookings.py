@@ -17,7 +17,13 @@ from leerportaal.api.permissions import IsWorker
 from leerrekening.models import Course
 from leerrekening.selectors_portal import CatalogueFilters, bookings_of, catalogue_search
 from leerrekening.services import bookings as booking_services
-from leerrekening.services.confirmation import fresh_confirmation_check
+from leerrekening.services.confirmation import (
+    ConfirmationLocked,
+    TooManyCodesSent,
+    fresh_confirmation_check,
+    one_time_code_send,
+    seconds_until,
+)
 
 BOOKING_ERRORS = {
     booking_services.NotWorkRelated: ("not_work_related", 422),
@@ -33,6 +39,17 @@ BOOKING_ERRORS = {
     booking_services.StartTooEarly: ("start_too_early", 409),
     booking_services.NotProviderStaff: ("not_found", 404),
 }
+
+
+def confirmation_locked_error(exc: ConfirmationLocked) -> ApiError:
+    return ApiError(
+        code="confirmation_locked",
+        message="Too many wrong passwords or codes: confirming is locked until "
+        f"{exc.locked_until.isoformat()}. Try again after that.",
+        status_code=429,
+        extra={"locked_until": exc.locked_until.isoformat()},
+        headers={"Retry-After": str(seconds_until(exc.locked_until))},
+    )
 
 
 def booking_error(exc: booking_services.BookingError) -> ApiError:
@@ -140,28 +157,62 @@ class MyBookingsApi(APIView):
         data = self.BookingInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        # The same confirmation a browser booking asks: a stolen session alone cannot spend.
-        if not fresh_confirmation_check(
-            user=request.user, password=values.get("password", ""), code=values.get("code", "")
-        ):
-            raise ApiError(
-                code="confirmation_failed",
-                message="The password or code is not right.",
-                status_code=403,
-            )
-        course = get_object_or_404(Course.objects.approved(), pk=values["course"])
-        token = hashlib.sha256(request.headers["Idempotency-Key"].encode()).hexdigest()
+        # The same confirmation a browser booking asks: a stolen session alone cannot spend. The
+        # password is checked here, the code by booking_create; a wrong one is counted in a write
+        # of its own (this request's transaction rolls back on a refusal).
+        password = values.get("password", "")
+        wrong = ApiError(
+            code="confirmation_failed",
+            message="The password or code is not right.",
+            status_code=403,
+        )
         try:
+            if password and not fresh_confirmation_check(
+                user=request.user, password=password, lock_checked_later=True
+            ):
+                raise wrong
+            course = get_object_or_404(Course.objects.approved(), pk=values["course"])
+            token = hashlib.sha256(request.headers["Idempotency-Key"].encode()).hexdigest()
             booking = booking_services.booking_create(
                 worker=request.user,
                 course=course,
                 work_related=values["work_related"],
                 pays_rest_self=values["pays_rest_self"],
                 request_token=token,
+                code=None if password else values["code"],
             )
+        except ConfirmationLocked as exc:
+            raise confirmation_locked_error(exc) from exc
+        except booking_services.ConfirmationFailed as exc:
+            raise wrong from exc
         except booking_services.BookingError as exc:
             raise booking_error(exc) from exc
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
+
+
+class MyBookingCodeApi(APIView):
+    """E-mail a one-time code to confirm a booking with (`code` of me_booking_create) instead of
+    the password. At most 3 per 15 minutes: then 429 with Retry-After and `retry_at`."""
+
+    permission_classes = [IsWorker]
+
+    @extend_schema(operation_id="me_booking_code_send", request=None, responses={202: None})
+    def post(self, request):
+        try:
+            record = one_time_code_send(user=request.user)
+        except TooManyCodesSent as exc:
+            raise ApiError(
+                code="too_many_codes",
+                message="3 codes were sent in the last 15 minutes: check your e-mail. A new "
+                f"code can be asked from {exc.retry_at.isoformat()}.",
+                status_code=429,
+                extra={"retry_at": exc.retry_at.isoformat()},
+                headers={"Retry-After": str(seconds_until(exc.retry_at))},
+            ) from exc
+        return Response(
+            {"sent_to": request.user.email, "expires_at": record.expires_at.isoformat()},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class MyBookingCancelApi(APIView):

@@ -3,7 +3,12 @@
 See ledger.py for the money model and catalogue.py for providers and courses.
 """
 
-from leerrekening.models.bookings import Booking, OneTimeCode
+from leerrekening.models.bookings import (
+    Booking,
+    ConfirmationAttempt,
+    ConfirmationLockout,
+    OneTimeCode,
+)
 from leerrekening.models.catalogue import Course, Provider, ProviderMembership
 from leerrekening.models.checks import LedgerCheckRun
 from leerrekening.models.deposits import (
@@ -26,6 +31,8 @@ from leerrekening.models.notifications import Notification
 
 __all__ = [
     "Booking",
+    "ConfirmationAttempt",
+    "ConfirmationLockout",
     "Course",
     "DepositBatch",
     "DepositBatchChunk",

@@ -150,3 +150,56 @@ class OneTimeCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.user_id} ({self.purpose})"
+
+
+class ConfirmationAttempt(models.Model):
+    """A wrong confirmation (password or e-mailed code) before a booking; only wrong ones are
+    stored. services.confirmation writes it in its own committed write, so a refused, rolled-back
+    request still counts. No database foreign key: the write may run on a second connection,
+    which must never wait for the caller's transaction (the user row is locked there)."""
+
+    class Method(models.TextChoices):
+        PASSWORD = "password", _("wachtwoord")
+        CODE = "code", _("code per e-mail")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("gebruiker"),
+    )
+    method = models.CharField(_("manier"), max_length=10, choices=Method.choices)
+    created_at = models.DateTimeField(_("tijdstip"))
+
+    class Meta:
+        verbose_name = _("mislukte bevestiging")
+        verbose_name_plural = _("mislukte bevestigingen")
+        indexes = [models.Index(fields=["user", "-created_at"], name="confattempt_user_recent")]
+
+    def __str__(self) -> str:
+        return f"wrong {self.method} of {self.user_id}"
+
+
+class ConfirmationLockout(models.Model):
+    """Confirmation locked for a worker after too many wrong attempts: until `locked_until`
+    neither the password nor a code confirms a booking. Coordinators see these in the admin."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("gebruiker"),
+    )
+    locked_at = models.DateTimeField(_("geblokkeerd op"))
+    locked_until = models.DateTimeField(_("geblokkeerd tot"))
+    attempts = models.PositiveSmallIntegerField(_("mislukte pogingen"))
+
+    class Meta:
+        verbose_name = _("blokkade van bevestigen")
+        verbose_name_plural = _("blokkades van bevestigen")
+        indexes = [models.Index(fields=["user", "-locked_until"], name="conflock_user_until")]
+
+    def __str__(self) -> str:
+        return f"confirmation locked for {self.user_id} until {self.locked_until:%Y-%m-%d %H:%M}"

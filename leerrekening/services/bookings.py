@@ -23,11 +23,17 @@ from django.utils import timezone
 
 from accounts.models import User
 from leerportaal import prepared
-from leerrekening.models import Booking, Course, Provider, Reservation
+from leerrekening.models import Booking, ConfirmationAttempt, Course, Provider, Reservation
 from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
 from leerrekening.selectors_portal import BOOKABLE_SQL
-from leerrekening.services import ledger
-from leerrekening.services.confirmation import CODE_CHECK_SQL, code_check_params
+from leerrekening.services import confirmation, ledger
+from leerrekening.services.confirmation import (
+    CODE_CHECK_SQL,
+    LOCKED_UNTIL_SQL,
+    ConfirmationLocked,
+    code_check_params,
+    lock_params,
+)
 from leerrekening.services.notifications import (
     NOTIFICATION_INSERT_SQL,
     notification_create,
@@ -149,6 +155,7 @@ class _LockedCourse:
     balance: Decimal | None
     new_booking_id: int
     code_confirmed: bool | None  # None: no code was given
+    locked_until: datetime.datetime | None  # confirmation locked (too many wrong guesses)
 
 
 # What booking_create reads once its locks are held (one statement, see _lock_and_read).
@@ -159,7 +166,8 @@ _LOCKED_READ_SQL = (
     "        n.mine_here, n.pending, n.taken, n.recent,"
     "        (SELECT balance FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s),"
     "        nextval(pg_get_serial_sequence('leerrekening_booking', 'id')),"
-    "        {confirmed}"
+    "        {confirmed},"
+    f"       {LOCKED_UNTIL_SQL}"
     "   FROM leerrekening_course c"
     "   JOIN leerrekening_provider p ON p.id = c.provider_id"
     "   LEFT JOIN leerrekening_booking token"
@@ -217,6 +225,7 @@ def _lock_and_read(
         "active": list(ACTIVE_STATUSES),
         "pending": list(PENDING_STATUSES),
         "period_start": timezone.now() - datetime.timedelta(days=settings.BOOKING_PERIOD_DAYS),
+        **lock_params(user_id=worker.pk),
     }
     if code is not None:
         params.update(code_check_params(user_id=worker.pk, code=code))
@@ -254,14 +263,17 @@ def booking_create(
     `code`: the worker confirms with the e-mailed one-time code, checked in this transaction
     (services.confirmation's rules: single use, newest only, 5 attempts, 10 minutes), so a booking
     commits once. A replay of the same request token returns its booking before the code is
-    looked at. Without `code` the caller has confirmed otherwise (the password).
+    looked at. Without `code` the caller has confirmed otherwise (the password). Either way a
+    worker whose confirmation is locked (services.confirmation: too many wrong guesses) is
+    refused with ConfirmationLocked; a wrong code is counted towards that lock in a write of its
+    own, committed even when the caller's transaction rolls back.
 
     A refusal commits before it is raised: every check runs before the ledger moves money, so
     what it commits is the code's counted attempt (a right code stays used, as when it is checked
     on its own) and at most ledger accounts opened at zero on a first use (the worker's, its
     escrow shard, the provider's).
 
-    Raises ConfirmationFailed, NotWorkRelated, CourseNotBookable, CourseFull,
+    Raises ConfirmationLocked, ConfirmationFailed, NotWorkRelated, CourseNotBookable, CourseFull,
     CourseBookingCapReached, TooManyPendingBookings, AlreadyBooked, InsufficientBudget,
     RequestTokenReused.
     """
@@ -277,6 +289,12 @@ def booking_create(
             )
         except BookingError as exc:
             refused = exc
+    if isinstance(refused, ConfirmationFailed):
+        locked_until = confirmation.confirmation_failed_record(
+            user=worker, method=ConfirmationAttempt.Method.CODE
+        )
+        if locked_until is not None:
+            raise ConfirmationLocked(locked_until) from refused
     raise refused
 
 
@@ -303,6 +321,8 @@ def _booking_create(
             if locked.token_course_id != course.pk:
                 raise RequestTokenReused(request_token)
             return Booking.objects.get(pk=locked.token_booking_id)
+        if locked is not None and locked.locked_until is not None:
+            raise ConfirmationLocked(locked.locked_until)
         if code is not None and locked is not None and not locked.code_confirmed:
             raise ConfirmationFailed("the one-time code is not right")
         if not work_related:

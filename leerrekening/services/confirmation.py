@@ -3,6 +3,12 @@
 France's CPF lost tens of millions to account takeover until a buy needed a fresh, strong
 confirmation. A smartphone is not required here: a 6-digit code arrives by e-mail. Only the
 code's hash is stored; it expires after 10 minutes and allows 5 attempts.
+
+Guessing (issue 16): every wrong confirmation, password or code, is counted in its own committed
+write (confirmation_failed_record), never in the caller's transaction, which a refusal rolls back
+(the API's idempotency transaction does). After 5 wrong ones in 15 minutes confirmation is locked
+for that worker for 15 minutes: even the right password or code is refused, the worker gets an
+e-mail and coordinators see the lockout in the admin. At most 3 codes are sent per 15 minutes.
 """
 
 from __future__ import annotations
@@ -16,12 +22,160 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from leerportaal import prepared
-from leerportaal.enqueue import send_task_on_commit
-from leerrekening.models import OneTimeCode
+from leerportaal.enqueue import send_task, send_task_on_commit
+from leerrekening.models import ConfirmationAttempt, OneTimeCode
 
 CODE_LIFETIME = datetime.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 BOOKING = "booking"
+
+# Guessing: this many wrong confirmations within the window lock confirmation for LOCK_DURATION.
+LOCK_AFTER_WRONG = 5
+WRONG_WINDOW = datetime.timedelta(minutes=15)
+LOCK_DURATION = datetime.timedelta(minutes=15)
+# At most this many codes are sent per worker within the window.
+MAX_CODES_SENT = 3
+CODES_SENT_WINDOW = datetime.timedelta(minutes=15)
+
+
+class ConfirmationLocked(Exception):
+    """Too many wrong confirmations: nothing confirms until `locked_until`."""
+
+    code = "confirmation_locked"
+
+    def __init__(self, locked_until: datetime.datetime):
+        self.locked_until = locked_until
+        super().__init__(f"confirmation is locked until {locked_until.isoformat()}")
+
+
+class TooManyCodesSent(Exception):
+    """MAX_CODES_SENT codes were sent within CODES_SENT_WINDOW; a new one from `retry_at`."""
+
+    code = "too_many_codes"
+
+    def __init__(self, retry_at: datetime.datetime):
+        self.retry_at = retry_at
+        super().__init__(f"a new code can be sent from {retry_at.isoformat()}")
+
+
+def seconds_until(moment: datetime.datetime) -> int:
+    """Whole seconds from now until `moment`, at least 1 (for a Retry-After header)."""
+    return max(1, int((moment - timezone.now()).total_seconds() + 0.999))
+
+
+# --- Lockout --------------------------------------------------------------------------------------
+
+# The active lockout's end, or NULL. Also a column of booking_create's locked read, so a booking
+# confirmed by password costs no extra round trip.
+LOCKED_UNTIL_SQL = (
+    "(SELECT max(locked_until) FROM leerrekening_confirmationlockout"
+    "  WHERE user_id = %(lock_user)s AND locked_until > %(lock_now)s)"
+)
+
+
+def lock_params(*, user_id: int) -> dict:
+    return {"lock_user": user_id, "lock_now": timezone.now()}
+
+
+def confirmation_locked_until(*, user: User) -> datetime.datetime | None:
+    """When the worker's lockout ends, or None while they may confirm."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {LOCKED_UNTIL_SQL}", lock_params(user_id=user.pk))
+        return cursor.fetchone()[0]
+
+
+def _in_callers_transaction() -> bool:
+    """True inside a transaction of the caller (its rollback would undo our write). A test's own
+    wrapping transaction does not count, as for Django's durable atomic blocks."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+# Serialises one worker's counting (two wrong guesses at once cannot both miss the 5th). A lock
+# the caller's transaction never takes, so the write on the side connection cannot wait for it.
+_ADVISORY_NAMESPACE = 0x43 << 56
+
+
+def _record(cursor, *, user_id: int, method: str) -> tuple[int, datetime.datetime] | None:
+    now = timezone.now()
+    params = {
+        "key": _ADVISORY_NAMESPACE | user_id,
+        "user": user_id,
+        "method": method,
+        "now": now,
+        "since": now - WRONG_WINDOW,
+        "until": now + LOCK_DURATION,
+        "lock_after": LOCK_AFTER_WRONG,
+    }
+    cursor.execute("SELECT pg_advisory_xact_lock(%(key)s)", params)
+    cursor.execute(
+        "SELECT 1 FROM leerrekening_confirmationlockout"
+        " WHERE user_id = %(user)s AND locked_until > %(now)s",
+        params,
+    )
+    if cursor.fetchone():  # already locked: attempts are refused unseen, not counted
+        return None
+    # Older wrong attempts no longer count: keep only the window (the lockouts stay on record).
+    cursor.execute(
+        "DELETE FROM leerrekening_confirmationattempt"
+        " WHERE user_id = %(user)s AND created_at <= %(since)s",
+        params,
+    )
+    cursor.execute(
+        "INSERT INTO leerrekening_confirmationattempt (user_id, method, created_at)"
+        " VALUES (%(user)s, %(method)s, %(now)s)",
+        params,
+    )
+    cursor.execute(
+        "INSERT INTO leerrekening_confirmationlockout (user_id, locked_at, locked_until, attempts)"
+        " SELECT %(user)s, %(now)s, %(until)s, n FROM ("
+        "   SELECT count(*) AS n FROM leerrekening_confirmationattempt"
+        "    WHERE user_id = %(user)s AND created_at > %(since)s) AS recent"
+        " WHERE n >= %(lock_after)s"
+        " RETURNING id, locked_until",
+        params,
+    )
+    return cursor.fetchone()
+
+
+def confirmation_failed_record(*, user: User, method: str) -> datetime.datetime | None:
+    """Count a wrong confirmation in a write of its own, committed whatever the caller's
+    transaction does; return the lockout's end when this attempt locked confirmation.
+
+    Outside a transaction the write commits on the request's connection. Inside one (the API's
+    idempotency transaction) it runs on a short-lived second connection to the same database:
+    it touches only the attempt and lockout tables, which the caller never locks, so it cannot
+    wait for the caller. Only wrong attempts pay for this; a right one writes nothing.
+    The lock e-mail is sent once the count is committed.
+    """
+    from leerrekening.tasks import confirmation_locked_email_send
+
+    if _in_callers_transaction():
+        # A plain driver connection, not the wrapper's pool: opened for this write, then closed.
+        side = connection.Database.connect(**connection.get_connection_params())
+        try:
+            with side.cursor() as cursor:
+                locked = _record(cursor, user_id=user.pk, method=method)
+            side.commit()
+        finally:
+            side.close()
+        if locked:
+            send_task(confirmation_locked_email_send, locked[0])
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            locked = _record(cursor, user_id=user.pk, method=method)
+            if locked:
+                send_task_on_commit(confirmation_locked_email_send, locked[0])
+    return locked[1] if locked else None
+
+
+def _refuse_wrong(*, user: User, method: str) -> None:
+    """After a wrong guess: say it is locked (already, or by this guess), else just count it."""
+    locked_until = confirmation_locked_until(user=user)
+    if locked_until is not None:
+        raise ConfirmationLocked(locked_until)
+    locked_until = confirmation_failed_record(user=user, method=method)
+    if locked_until is not None:
+        raise ConfirmationLocked(locked_until)
 
 
 def _code_hash(*, user_id: int, code: str) -> str:
@@ -35,10 +189,23 @@ def _code_hash(*, user_id: int, code: str) -> str:
 @transaction.atomic
 def one_time_code_send(*, user: User, purpose: str = BOOKING) -> OneTimeCode:
     """Make a new code (earlier unused ones for the purpose stop working) and e-mail it via
-    Celery after the commit. The plain code exists only in the task message and the e-mail."""
+    Celery after the commit. The plain code exists only in the task message and the e-mail.
+
+    Raises TooManyCodesSent when MAX_CODES_SENT were sent in the last CODES_SENT_WINDOW."""
     from leerrekening.tasks import one_time_code_email_send
 
     now = timezone.now()
+    # The worker's row serialises their sends, so two quick clicks cannot both pass the cap.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+    recent = list(
+        OneTimeCode.objects.filter(
+            user=user, purpose=purpose, created_at__gt=now - CODES_SENT_WINDOW
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:MAX_CODES_SENT]
+    )
+    if len(recent) >= MAX_CODES_SENT:
+        raise TooManyCodesSent(recent[-1] + CODES_SENT_WINDOW)
     OneTimeCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
     code = f"{secrets.randbelow(1_000_000):06d}"
     record = OneTimeCode.objects.create(
@@ -64,6 +231,9 @@ CODE_CHECK_SQL = (
     "                AND used_at IS NULL"
     "              ORDER BY created_at DESC LIMIT 1 FOR UPDATE)"
     "   AND used_at IS NULL AND expires_at > %(code_now)s AND attempts < %(code_max_attempts)s"
+    # While confirmation is locked even the right code is not looked at (nor used up).
+    "   AND NOT EXISTS (SELECT 1 FROM leerrekening_confirmationlockout"
+    "                    WHERE user_id = %(code_user)s AND locked_until > %(code_now)s)"
     " RETURNING used_at IS NOT NULL AS confirmed"
 )
 
@@ -83,27 +253,49 @@ def code_check_params(*, user_id: int, code: str, purpose: str = BOOKING) -> dic
 
 
 def one_time_code_verify(*, user: User, code: str, purpose: str = BOOKING) -> bool:
-    """True once for the right code within 10 minutes and 5 attempts. Every attempt is counted
-    (committed on its own, so a wrong guess is counted even when the caller's work rolls back).
+    """True once for the right code within 10 minutes and 5 attempts. A wrong code is counted
+    by confirmation_failed_record (committed on its own, so it counts even when the caller's work
+    rolls back); raises ConfirmationLocked while, or once, confirmation is locked.
 
-    CODE_CHECK_SQL in autocommit. A concurrent second use of the same code waits for the row
-    lock, then finds it used. Comparing the hashes in SQL leaks nothing a timing can use: both
-    sides are keyed hashes, and a guess cannot steer its own hash towards the stored one.
+    CODE_CHECK_SQL counts the code's own attempts. A concurrent second use of the same code waits
+    for the row lock, then finds it used. Comparing the hashes in SQL leaks nothing a timing can
+    use: both sides are keyed hashes, and a guess cannot steer its own hash towards the stored one.
     """
     with connection.cursor() as cursor:
         prepared.execute(
             cursor, CODE_CHECK_SQL, code_check_params(user_id=user.pk, code=code, purpose=purpose)
         )
         row = cursor.fetchone()
-    return bool(row and row[0])
+    if row and row[0]:
+        return True
+    _refuse_wrong(user=user, method=ConfirmationAttempt.Method.CODE)
+    return False
 
 
 def fresh_confirmation_check(
-    *, user: User, password: str = "", code: str = "", purpose: str = BOOKING
+    *,
+    user: User,
+    password: str = "",
+    code: str = "",
+    purpose: str = BOOKING,
+    lock_checked_later: bool = False,
 ) -> bool:
-    """The worker proved it is them just now: by password, or by the e-mailed code."""
+    """The worker proved it is them just now: by password, or by the e-mailed code.
+
+    A wrong one is counted (see confirmation_failed_record). Raises ConfirmationLocked while
+    confirmation is locked, whether the password is right or not. `lock_checked_later`: the
+    caller checks the lock itself with a right password (booking_create does, in the query it
+    runs anyway), so a right password costs no query here.
+    """
     if password:
-        return user.check_password(password)
+        if not lock_checked_later:
+            locked_until = confirmation_locked_until(user=user)
+            if locked_until is not None:
+                raise ConfirmationLocked(locked_until)
+        if user.check_password(password):
+            return True
+        _refuse_wrong(user=user, method=ConfirmationAttempt.Method.PASSWORD)
+        return False
     if code:
         return one_time_code_verify(user=user, code=code, purpose=purpose)
     return False

@@ -382,9 +382,13 @@ def test_a_one_time_code_allows_five_attempts(
     with django_capture_on_commit_callbacks(execute=True):
         confirmation.one_time_code_send(user=funded_alice)
     wrong = "000000" if sent["code"] != "000000" else "111111"
-    for _ in range(5):
+    for _ in range(4):
         assert not confirmation.one_time_code_verify(user=funded_alice, code=wrong)
-    assert not confirmation.one_time_code_verify(user=funded_alice, code=sent["code"])
+    # The 5th wrong one also locks confirming for the worker (issue 16): the right code too.
+    with pytest.raises(confirmation.ConfirmationLocked):
+        confirmation.one_time_code_verify(user=funded_alice, code=wrong)
+    with pytest.raises(confirmation.ConfirmationLocked):
+        confirmation.one_time_code_verify(user=funded_alice, code=sent["code"])
     assert OneTimeCode.objects.get().attempts == 5
 
 
