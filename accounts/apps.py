@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Gebruikers en werkgevers")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from accounts.addresses import user_created_address_verified
+        from accounts.models import User
+
+        post_save.connect(
+            user_created_address_verified, sender=User, dispatch_uid="user_created_address"
+        )

@@ -5,7 +5,9 @@ backend.get_user). Django builds an ORM query for that each time, which cost mor
 it: ~0.5 ms of the ~5 ms of Python a booking request takes (py-spy, issue 5). Here it is one
 prepared statement. The same statement reads whether the person is employer staff, which the
 two-factor rule (accounts/security.py) asks on every request: as fresh as the user row, without a
-second round trip. Logging in, passwords and permissions are Django's and allauth's, unchanged.
+second round trip. Logging in, passwords and permissions are Django's and allauth's; allauth's
+login by address looks at verified addresses only (Django's own finds `User.email`, which is always
+the verified primary address).
 """
 
 from __future__ import annotations
@@ -53,4 +55,14 @@ class ModelBackend(_UserForRequest, DjangoModelBackend):
 
 
 class AuthenticationBackend(_UserForRequest, AllauthBackend):
-    pass
+    def _authenticate_by_email(self, email: str, password: str) -> User | None:
+        """allauth's login by address, by a verified address only: an address someone added to
+        an account and never verified opens nothing (accounts/addresses.py)."""
+        from accounts.addresses import users_with_verified_email
+
+        if not email:
+            return None
+        for user in users_with_verified_email(email):
+            if self._check_password(user, password):
+                return user
+        return None

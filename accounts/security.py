@@ -1,12 +1,20 @@
-"""Who must use two-factor authentication, and the middleware that holds them to it.
+"""Who must use two-factor authentication, the middleware that holds them to it, and the
+re-authentication asked before a change that could take an account over.
 
 CPF and SkillsFuture lost money to account takeover. Roles that move or see others' money or
 data (employer staff, coordinators, anyone with admin access) must have an authenticator app
 (TOTP) set up before they can do anything else; workers and ambassadors may turn it on.
+
+A stolen session must not become a permanent account: changing the e-mail address, the password
+or two-step settings (allauth's own views, ACCOUNT_REAUTHENTICATION_REQUIRED and
+MFA_REAUTHENTICATION_REQUIRED), making an API key or changing payout details asks for the
+password (or a second factor) again, at most ACCOUNT_REAUTHENTICATION_TIMEOUT seconds before.
+The project's own sensitive views use `reauthentication_required` below.
 """
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required as _allauth_reauthentication
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import middleware as auth_middleware
@@ -17,6 +25,20 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
 from leerportaal import prepared
+
+# allauth's decorator: a request without a recent re-authentication goes to the password (or
+# second factor) page; a POST is kept and carried out after it. GET only shows the page.
+reauthentication_required = _allauth_reauthentication(allow_get=True, app="allauth.account")
+
+
+class ReauthenticationRequiredAdminMixin:
+    """Admin pages that add or change rows (API keys, payout details) ask for re-authentication
+    before the change is saved; viewing lists stays free."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        view = reauthentication_required(super().changeform_view)
+        return view(request, object_id, form_url, extra_context)
+
 
 # Paths a person without the required second factor may still use: setting it up, logging out,
 # and what every page needs.

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.decorators import provider_staff_required
 from accounts.models import ApiKey
+from accounts.security import reauthentication_required
 
 
 def _providers_of(user):
@@ -19,8 +20,10 @@ def _providers_of(user):
 
 
 @provider_staff_required
+@reauthentication_required
 def provider_api_keys(request):
-    """Provider staff make and revoke their organisation's keys; the key is shown once."""
+    """Provider staff make and revoke their organisation's keys; the key is shown once. Making
+    one asks for the password again (a stolen session must not get a lasting key)."""
     providers = list(_providers_of(request.user))
     new_key = None
     if request.method == "POST":
