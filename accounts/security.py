@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth import middleware as auth_middleware
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
@@ -98,4 +98,40 @@ class MfaRequiredMiddleware:
                 ),
             )
             return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+# What a frozen account may still do: sign out, switch language, and say "dit was ik niet" of a
+# booking (leerrekening's booking freeze) or of a change (accounts.takeover).
+FROZEN_ALLOWED_PREFIXES = ("/uitloggen/", "/account/logout/", "/i18n/", "/account/dit-was-ik-niet/")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class FrozenAccountMiddleware:
+    """A frozen account (accounts/takeover.py) changes nothing: every write is refused, in the
+    portal, the admin and the API alike. Reading stays possible, so the person sees what
+    happened. The booking service refuses a frozen worker too (a second wall)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            request.method not in SAFE_METHODS
+            and user is not None
+            and user.is_authenticated
+            and getattr(user, "frozen_at", None) is not None
+            and not request.path.startswith(FROZEN_ALLOWED_PREFIXES)
+            and not request.path.endswith("/dit-was-ik-niet/")
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "code": "account_frozen",
+                        "message": "This account is frozen; a coordinator must unfreeze it.",
+                    },
+                    status=403,
+                )
+            return render(request, "accounts/account_frozen.html", status=403)
         return self.get_response(request)

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.security.MfaRequiredMiddleware",
+    "accounts.security.FrozenAccountMiddleware",
     # Audit trail: who changed it, from which page, attached to every tracked change.
     "leerportaal.audit.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -5,6 +5,8 @@ session into a permanent account is refused, with nothing changed."""
 # ruff: noqa: F811
 from __future__ import annotations
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
@@ -215,3 +217,203 @@ def test_a_registered_address_is_the_verified_login_address(db):
     ]:
         address = EmailAddress.objects.get(user=user)
         assert (address.email, address.primary, address.verified) == (user.email, True, True)
+
+
+# --- The old address is told, and "dit was ik niet" freezes the account -------------------------
+
+FREEZE_LINK = re.compile(r"https?://testserver(/account/dit-was-ik-niet/[^/\s]+/)")
+
+
+def _freeze_path(message) -> str:
+    found = FREEZE_LINK.search(message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def _notices_to(address):
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_the_old_address_is_told_of_an_added_address_with_the_freeze_link(client, alice):
+    client.force_login(alice)
+    _add_address_reauthenticated(client)
+    [notice] = _notices_to("alice@example.nl")
+    assert ATTACKER in notice.body
+    assert _freeze_path(notice)
+
+
+def test_the_old_address_is_told_when_the_new_one_takes_over(client, alice):
+    client.force_login(alice)
+    _add_address_reauthenticated(client)
+    link = next(m for m in mail.outbox if m.to == [ATTACKER]).body
+    mail.outbox.clear()
+    client.post(link[link.index("/account/confirm-email/") :].split()[0])
+    [notice] = _notices_to("alice@example.nl")
+    assert ATTACKER in notice.body
+    assert _freeze_path(notice)
+    assert not [m for m in mail.outbox if m.to == [ATTACKER] and FREEZE_LINK.search(m.body)]
+
+
+def test_the_address_is_told_of_a_password_change_with_the_freeze_link(client, alice):
+    client.force_login(alice)
+    mail.outbox.clear()
+    client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": TEST_PASSWORD,
+            "password1": "Nieuw-w8woord!x",
+            "password2": "Nieuw-w8woord!x",
+        },
+    )
+    alice.refresh_from_db()
+    assert alice.check_password("Nieuw-w8woord!x")
+    [notice] = _notices_to("alice@example.nl")
+    assert _freeze_path(notice)
+
+
+def test_the_address_is_told_of_a_two_step_change_with_the_freeze_link(client, hanna):
+    client.force_login(hanna)
+    reauthenticate(client)
+    mail.outbox.clear()
+    client.post(reverse("mfa_deactivate_totp"))
+    assert not hanna.authenticator_set.filter(type="totp").exists()
+    [notice] = _notices_to("hanna@example.nl")
+    assert _freeze_path(notice)
+
+
+def _freeze_link_for(user) -> str:
+    from accounts.takeover import freeze_url
+
+    return freeze_url(user=user)
+
+
+def test_dit_was_ik_niet_freezes_the_account_and_signs_out_every_session(
+    client,
+    funded_alice,
+    course,
+    carla,
+    celery_eager,
+    django_capture_on_commit_callbacks,
+):
+    from django.test import Client
+
+    from accounts.models import User
+    from leerrekening.models import Booking
+    from leerrekening.services import bookings as booking_services
+
+    stolen = Client()
+    stolen.force_login(funded_alice)
+    assert stolen.get(reverse("leerrekening:dashboard")).status_code == 200
+    path = _freeze_link_for(funded_alice)
+    assert client.get(path).status_code == 200  # opening the link only asks
+    assert User.objects.get(pk=funded_alice.pk).frozen_at is None
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path)
+    assert response.status_code == 200
+    frozen = User.objects.get(pk=funded_alice.pk)
+    assert frozen.frozen_at is not None
+    # The stolen session is signed out at its next request, and its session is gone.
+    response = stolen.get(reverse("leerrekening:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in stolen.session
+    # Coordinators are told.
+    assert [m.to for m in mail.outbox] == [["carla@example.nl"]]
+    assert str(frozen.pk) in mail.outbox[0].body
+    # Nothing is booked: not by the service, not through the page after a fresh login.
+    with pytest.raises(booking_services.AccountFrozen):
+        booking_services.booking_create(
+            worker=frozen,
+            course=course,
+            work_related=True,
+            pays_rest_self=False,
+            request_token="t-frozen",
+        )
+    again = Client()
+    again.force_login(frozen)
+    response = again.post(
+        reverse("leerrekening:booking-create", args=[course.pk]),
+        {
+            "request_token": "t2",
+            "work_related": "yes",
+            "confirm_with": "password",
+            "password": TEST_PASSWORD,
+        },
+    )
+    assert response.status_code == 403
+    assert not Booking.objects.exists()
+
+
+def test_a_frozen_account_changes_nothing(client, alice, course):
+    from accounts.takeover import account_freeze
+    from leerrekening.models import Booking
+
+    account_freeze(user=alice)
+    alice.refresh_from_db()
+    client.force_login(alice)
+    assert (
+        client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD}).status_code
+        == 403
+    )
+    assert _add_address(client).status_code == 403
+    assert (
+        client.post(
+            reverse("account_change_password"),
+            {
+                "oldpassword": TEST_PASSWORD,
+                "password1": "Nieuw-w8woord!x",
+                "password2": "Nieuw-w8woord!x",
+            },
+        ).status_code
+        == 403
+    )
+    response = client.post(
+        "/api/v1/me/bookings/",
+        {"course": course.pk, "work_related": True, "password": TEST_PASSWORD},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "account_frozen"
+    alice.refresh_from_db()
+    assert alice.check_password(TEST_PASSWORD)
+    assert not EmailAddress.objects.filter(email=ATTACKER).exists()
+    assert not Booking.objects.exists()
+    assert client.get(reverse("leerrekening:dashboard")).status_code == 200  # reading stays
+
+
+def test_the_freeze_link_is_signed_single_purpose_expiring_and_works_once(client, alice, settings):
+    import time_machine
+    from django.core import signing
+
+    from accounts.models import User
+
+    path = _freeze_link_for(alice)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    forged = signing.dumps({"u": alice.pk, "r": ""}, compress=True)  # right payload, no salt
+    for bad in [token[:-2] + "xx", forged]:
+        assert client.post(reverse("accounts:account-freeze", args=[bad])).status_code == 400
+    with time_machine.travel(timezone.now()) as traveller:
+        traveller.shift(settings.ACCOUNT_FREEZE_LINK_MAX_AGE + 60)
+        assert client.post(path).status_code == 400
+    assert User.objects.get(pk=alice.pk).frozen_at is None
+    assert client.post(path).status_code == 200
+    assert User.objects.get(pk=alice.pk).frozen_at is not None
+    assert client.post(path).status_code == 400  # spent
+
+
+def test_only_a_coordinator_unfreezes_in_the_admin(client, alice, carla, hanna):
+    from accounts.models import User
+    from accounts.takeover import account_freeze
+
+    account_freeze(user=alice)
+    changelist = reverse("admin:accounts_user_changelist")
+    client.force_login(hanna)
+    client.post(changelist, {"action": "unfreeze", "_selected_action": [alice.pk]})
+    assert User.objects.get(pk=alice.pk).frozen_at is not None
+    client.force_login(carla)
+    listing = client.get(changelist + "?frozen_at__isempty=0").content.decode()
+    assert "alice@example.nl" in listing
+    client.post(changelist, {"action": "unfreeze", "_selected_action": [alice.pk]})
+    assert User.objects.get(pk=alice.pk).frozen_at is None
