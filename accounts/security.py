@@ -2,8 +2,9 @@
 re-authentication asked before a change that could take an account over.
 
 CPF and SkillsFuture lost money to account takeover. Roles that move or see others' money or
-data (employer staff, coordinators, anyone with admin access) must have an authenticator app
-(TOTP) set up before they can do anything else; workers and ambassadors may turn it on.
+data (employer staff, provider staff, coordinators, anyone with admin access) must have a second
+factor (an authenticator app, TOTP, or a passkey, WebAuthn) before they can do anything else;
+workers and ambassadors may turn either on.
 
 A stolen session must not become a permanent account: changing the e-mail address, the password
 or two-step settings (allauth's own views, ACCOUNT_REAUTHENTICATION_REQUIRED and
@@ -50,18 +51,20 @@ def mfa_required(user) -> bool:
         return False
     if user.is_staff or user.is_coordinator:
         return True
-    # Asked on every request of every signed-in user, so fresh (a worker made employer staff is
-    # held to it on their next page). The request's user is loaded with the answer
+    # Employer staff (they deposit and see rosters) and provider staff (they trigger payments and
+    # make API keys). Asked on every request of every signed-in user, so fresh (a worker made
+    # staff is held to it on their next page). The request's user is loaded with the answer
     # (accounts/backends.py); for another user object it is one query, in plain SQL: the ORM's
     # query building cost more than the query.
-    employer_staff = getattr(user, "employer_staff", None)
-    if employer_staff is not None:
-        return employer_staff
+    organisation_staff = getattr(user, "organisation_staff", None)
+    if organisation_staff is not None:
+        return organisation_staff
     with connection.cursor() as cursor:
         prepared.execute(
             cursor,
-            "SELECT EXISTS (SELECT 1 FROM accounts_employermembership WHERE user_id = %s)",
-            [user.pk],
+            "SELECT EXISTS (SELECT 1 FROM accounts_employermembership WHERE user_id = %s)"
+            " OR EXISTS (SELECT 1 FROM leerrekening_providermembership WHERE user_id = %s)",
+            [user.pk, user.pk],
         )
         return cursor.fetchone()[0]
 
@@ -94,10 +97,10 @@ class MfaRequiredMiddleware:
                 request,
                 _(
                     "Voor jouw rol is inloggen in twee stappen verplicht. Stel eerst een "
-                    "authenticator-app in."
+                    "authenticator-app of een passkey in."
                 ),
             )
-            return redirect("mfa_activate_totp")
+            return redirect("mfa_index")
         return self.get_response(request)
 
 

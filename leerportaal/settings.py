@@ -229,8 +229,12 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factor: an authenticator app (TOTP) or a passkey (WebAuthn, via the fido2 package that
+# allauth[mfa] brings); required for staff roles (accounts/security.py), optional for others.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Leerportaal"
+# Browsers allow passkeys only on https, or on http://localhost in development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

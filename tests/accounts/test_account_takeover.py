@@ -417,3 +417,53 @@ def test_only_a_coordinator_unfreezes_in_the_admin(client, alice, carla, hanna):
     assert "alice@example.nl" in listing
     client.post(changelist, {"action": "unfreeze", "_selected_action": [alice.pk]})
     assert User.objects.get(pk=alice.pk).frozen_at is None
+
+
+# --- A second factor: app or passkey; required for provider staff too --------------------------
+
+
+def test_provider_staff_without_a_second_factor_must_set_one_up_first(client, db):
+    from tests import factories
+
+    staff = factories.ProviderMembershipFactory(user__email="nieuw@opleider.nl").user
+    client.force_login(staff)
+    for path in [reverse("leerrekening:provider-start"), reverse("accounts:provider-api-keys")]:
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("mfa_index")
+    response = client.get("/api/v1/me/account/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "mfa_required"
+
+
+def test_provider_staff_with_a_second_factor_get_in(client, olaf):
+    client.force_login(olaf)
+    assert client.get(reverse("leerrekening:provider-start")).status_code == 200
+
+
+def test_anyone_may_add_a_passkey_after_reauthenticating(client, alice):
+    client.force_login(alice)
+    index = client.get(reverse("mfa_index")).content.decode()
+    assert reverse("mfa_add_webauthn") in index
+    assert client.get(reverse("mfa_add_webauthn"))["Location"].startswith(
+        reverse("account_reauthenticate")
+    )
+    reauthenticate(client)
+    page = client.get(reverse("mfa_add_webauthn"))
+    assert page.status_code == 200
+    assert "mfa/js/webauthn.js" in page.content.decode()
+
+
+def test_a_passkey_counts_as_the_required_second_factor(client, db):
+    from allauth.mfa.models import Authenticator
+
+    from tests import factories
+
+    staff = factories.ProviderMembershipFactory(user__email="sleutel@opleider.nl").user
+    Authenticator.objects.create(
+        user=staff,
+        type=Authenticator.Type.WEBAUTHN,
+        data={"name": "Telefoon", "passwordless": False},
+    )
+    client.force_login(staff)
+    assert client.get(reverse("leerrekening:provider-start")).status_code == 200

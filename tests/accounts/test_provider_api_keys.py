@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
 from tests import factories
-from tests.support.auth import reauthenticate
+from tests.support.auth import reauthenticate, with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,7 @@ def test_provider_staff_make_a_key_shown_once_and_revoke_it(client, olaf):
 
 def test_staff_of_another_provider_cannot_see_or_revoke_the_key(client, olaf, carla):
     other = factories.ProviderMembershipFactory(user__email="ander@example.nl")
+    with_second_factor(other.user)
     key, _ = api_key_create(
         name="Geheim systeem", provider=olaf.provider_memberships.get().provider, by=carla
     )
