@@ -22,7 +22,7 @@ START_PAGES = {
     "werkgever": "/admin/",
     "beheer": "/admin/",
 }
-NEEDS_SECOND_FACTOR = {"werkgever", "beheer"}
+NEEDS_SECOND_FACTOR = {"werkgever", "opleider", "beheer"}
 
 
 def totp_code(secret: str) -> str:
