@@ -467,3 +467,27 @@ def test_a_passkey_counts_as_the_required_second_factor(client, db):
     )
     client.force_login(staff)
     assert client.get(reverse("leerrekening:provider-start")).status_code == 200
+
+
+def test_the_migration_records_each_existing_login_address_as_verified(db):
+    import importlib
+
+    from django.db import connection
+
+    from accounts.models import User
+    from tests import factories
+
+    migration = importlib.import_module("accounts.migrations.0005_login_addresses_verified")
+    without_row = factories.UserFactory(email="zonder@example.nl")
+    unverified = factories.UserFactory(email="onbevestigd@example.nl")
+    EmailAddress.objects.filter(user=without_row).delete()
+    EmailAddress.objects.filter(user=unverified).update(verified=False, primary=False)
+    EmailAddress.objects.create(user=unverified, email=ATTACKER, verified=False, primary=False)
+    with connection.cursor() as cursor:
+        for statement in migration.FORWARD:
+            cursor.execute(statement)
+    for user in User.objects.filter(pk__in=[without_row.pk, unverified.pk]):
+        assert EmailAddress.objects.filter(
+            user=user, email=user.email, primary=True, verified=True
+        ).exists()
+    assert not EmailAddress.objects.get(email=ATTACKER).verified  # an added address stays so
