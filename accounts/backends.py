@@ -3,9 +3,11 @@
 Every signed-in request loads its user (django.contrib.auth.get_user calls the session's
 backend.get_user). Django builds an ORM query for that each time, which cost more than running
 it: ~0.5 ms of the ~5 ms of Python a booking request takes (py-spy, issue 5). Here it is one
-prepared statement. The same statement reads whether the person is employer staff, which the
-two-factor rule (accounts/security.py) asks on every request: as fresh as the user row, without a
-second round trip. Logging in, passwords and permissions are Django's and allauth's, unchanged.
+prepared statement. The same statement reads whether the person is employer or provider staff,
+which the two-factor rule (accounts/security.py) asks on every request: as fresh as the user row,
+without a second round trip. Logging in, passwords and permissions are Django's and allauth's; allauth's
+login by address looks at verified addresses only (Django's own finds `User.email`, which is always
+the verified primary address).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ _FIELDS = [field.attname for field in User._meta.concrete_fields]
 _USER_SQL = (
     f"SELECT {', '.join(f'u.{name}' for name in _FIELDS)},"  # noqa: S608
     "  EXISTS (SELECT 1 FROM accounts_employermembership m WHERE m.user_id = u.id)"
+    "  OR EXISTS (SELECT 1 FROM leerrekening_providermembership p WHERE p.user_id = u.id)"
     " FROM accounts_user u WHERE u.id = %s"
 )
 
 
 def user_for_request(user_id) -> User | None:
-    """The user with this id (as stored in a session), with `employer_staff` read alongside."""
+    """The user with this id (as stored in a session), with `organisation_staff` (employer or
+    provider staff) read alongside."""
     try:
         pk = int(user_id)
     except (TypeError, ValueError):
@@ -38,7 +42,7 @@ def user_for_request(user_id) -> User | None:
     if row is None:
         return None
     user = User.from_db(connection.alias, _FIELDS, row[:-1])
-    user.employer_staff = row[-1]
+    user.organisation_staff = row[-1]
     return user
 
 
@@ -53,4 +57,14 @@ class ModelBackend(_UserForRequest, DjangoModelBackend):
 
 
 class AuthenticationBackend(_UserForRequest, AllauthBackend):
-    pass
+    def _authenticate_by_email(self, email: str, password: str) -> User | None:
+        """allauth's login by address, by a verified address only: an address someone added to
+        an account and never verified opens nothing (accounts/addresses.py)."""
+        from accounts.addresses import users_with_verified_email
+
+        if not email:
+            return None
+        for user in users_with_verified_email(email):
+            if self._check_password(user, password):
+                return user
+        return None

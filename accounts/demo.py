@@ -1,4 +1,5 @@
-"""Demo two-factor: the demo employer and coordinator logins get a fixed authenticator secret.
+"""Demo two-factor: the demo employer, provider and coordinator logins get a fixed authenticator
+secret.
 
 Their roles require two-factor authentication; a fixed, published secret lets anyone trying the
 demo add it to an authenticator app, or print the current code with `manage.py demo_totp`.
@@ -18,7 +19,11 @@ from allauth.mfa.totp.internal.auth import (
 from accounts.models import User
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (published demo secret)
-DEMO_MFA_LOGINS = ["werkgever@demo.leerportaal.nl", "beheer@demo.leerportaal.nl"]
+DEMO_MFA_LOGINS = [
+    "werkgever@demo.leerportaal.nl",
+    "opleider@demo.leerportaal.nl",
+    "beheer@demo.leerportaal.nl",
+]
 
 
 def seed_demo_mfa() -> int:

@@ -1,3 +1,4 @@
+from allauth.account.forms import ResetPasswordForm
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -19,3 +20,16 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+
+class VerifiedResetPasswordForm(ResetPasswordForm):
+    """Password reset, sent only to a verified address. Any other address (unknown, or added to
+    an account but never verified) gets the same answer and the mail for an unknown address:
+    the reset link of an account never reaches an address its owner did not verify."""
+
+    def clean_email(self) -> str:
+        from accounts.addresses import users_with_verified_email
+
+        email = super().clean_email()
+        self.users = users_with_verified_email(email, is_active=True)
+        return email

@@ -19,6 +19,7 @@ from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Func, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,6 +71,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("actief"), default=True)
     date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+    # "Dit was ik niet" (accounts/takeover.py): a frozen account books nothing and changes
+    # nothing until a coordinator unfreezes it; every session made before the freeze ends.
+    frozen_at = models.DateTimeField(
+        _("bevroren op"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "De persoon meldde een wijziging die hij niet zelf deed. Alleen beheer heft dit op."
+        ),
+    )
+    sessions_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -90,6 +102,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django checks every signed-in request's session against this hash (and signs out a
+        # session whose hash differs). Once sessions are revoked, the revocation time is part
+        # of it: every session made before ends at its next request, wherever it is stored.
+        # Until then the hash is Django's own, so no session ends when this is deployed.
+        if self.sessions_revoked_at is None:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}|{self.sessions_revoked_at.isoformat()}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email

@@ -1,15 +1,21 @@
-"""Pages about a person's organisation access: a provider's own API keys."""
+"""Pages about a person's organisation access (a provider's own API keys) and the
+"dit was ik niet" link of a change notice."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.decorators import provider_staff_required
 from accounts.models import ApiKey
+from accounts.security import reauthentication_required
+from accounts.takeover import account_freeze as account_freeze_service
+from accounts.takeover import freeze_token_user
 
 
 def _providers_of(user):
@@ -19,8 +25,10 @@ def _providers_of(user):
 
 
 @provider_staff_required
+@reauthentication_required
 def provider_api_keys(request):
-    """Provider staff make and revoke their organisation's keys; the key is shown once."""
+    """Provider staff make and revoke their organisation's keys; the key is shown once. Making
+    one asks for the password again (a stolen session must not get a lasting key)."""
     providers = list(_providers_of(request.user))
     new_key = None
     if request.method == "POST":
@@ -51,3 +59,19 @@ def provider_api_key_revoke(request, key_id: int):
     api_key_revoke(key=key)
     messages.success(request, _("De sleutel %(name)s is ingetrokken.") % {"name": key.name})
     return redirect("accounts:provider-api-keys")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account_freeze(request, token: str):
+    """The "dit was ik niet" link: works without logging in. GET asks (mail scanners open links),
+    POST freezes the account, ends every session and tells the coordinators."""
+    user = freeze_token_user(token=token)
+    if user is None:
+        return render(request, "accounts/account_freeze.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        account_freeze_service(user=user)
+        if request.user.is_authenticated and request.user.pk == user.pk:
+            logout(request)  # this browser too; the others end at their next request
+        return render(request, "accounts/account_freeze.html", {"done": True})
+    return render(request, "accounts/account_freeze.html", {})

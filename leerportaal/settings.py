@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.security.MfaRequiredMiddleware",
+    "accounts.security.FrozenAccountMiddleware",
     # Audit trail: who changed it, from which page, attached to every tracked change.
     "leerportaal.audit.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -227,7 +228,20 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# An address is usable (login, password reset, notices, booking codes) only once it is verified
+# through a link sent to it; a new address replaces the old one only then (issue 16).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_FORMS = {"reset_password": "accounts.forms.VerifiedResetPasswordForm"}
+# The current address hears of every change of address, password or two-step settings, with a
+# "dit was ik niet" link (accounts/takeover.py).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A stolen session cannot take the account over: changing the address, password, two-step
+# settings, API keys or payout details asks for the password (or a second factor) again.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
+# How long the "dit was ik niet" link in a change notice works.
+ACCOUNT_FREEZE_LINK_MAX_AGE = env.int("ACCOUNT_FREEZE_LINK_MAX_AGE", default=14 * 24 * 3600)
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
@@ -241,8 +255,12 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env("RATE_LIMIT_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
 }
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factor: an authenticator app (TOTP) or a passkey (WebAuthn, via the fido2 package that
+# allauth[mfa] brings); required for staff roles (accounts/security.py), optional for others.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "Leerportaal"
+# Browsers allow passkeys only on https, or on http://localhost in development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -165,6 +165,9 @@ BOOKING_ERRORS = {
         "Je leerrekening betaalt alleen opleidingen voor je werk of loopbaan."
     ),
     booking_services.RequestTokenReused: gettext_lazy("Er ging iets mis. Probeer het opnieuw."),
+    booking_services.AccountFrozen: gettext_lazy(
+        "Je account is bevroren. Er kan niets geboekt worden tot beheer het opheft."
+    ),
 }
 
 

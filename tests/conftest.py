@@ -12,6 +12,7 @@ import pytest
 
 from leerportaal import embedded
 from tests import factories
+from tests.support.auth import TEST_TOTP_SECRET, with_second_factor  # noqa: F401 (used below)
 
 
 def pytest_unconfigure(config):
@@ -66,17 +67,6 @@ def live_server(_plain_http_live_server_settings, live_server):
     return live_server
 
 
-TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-
-def with_second_factor(user):
-    """Employer staff and coordinators must have two-factor set up (accounts/security.py)."""
-    from allauth.mfa.totp.internal.auth import TOTP
-
-    TOTP.activate(user, TEST_TOTP_SECRET)
-    return user
-
-
 @pytest.fixture
 def acme(db):
     return factories.EmployerFactory(name="Acme Supermarkten")
@@ -114,7 +104,7 @@ def olaf(db):
     membership = factories.ProviderMembershipFactory(
         user__email="olaf@example.nl", user__full_name="Olaf Opleider"
     )
-    return membership.user
+    return with_second_factor(membership.user)
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ BOOKING_ERRORS = {
     booking_services.BookingNotStartable: ("booking_not_startable", 409),
     booking_services.StartTooEarly: ("start_too_early", 409),
     booking_services.NotProviderStaff: ("not_found", 404),
+    booking_services.AccountFrozen: ("account_frozen", 403),
 }
 
 

@@ -104,6 +104,13 @@ class RequestTokenReused(BookingError):
     code = "request_token_reused"
 
 
+class AccountFrozen(BookingError):
+    """The worker said "dit was ik niet" of a change to their account (accounts/takeover.py):
+    nothing is booked until a coordinator unfreezes it."""
+
+    code = "account_frozen"
+
+
 class BookingNotCancellable(BookingError):
     code = "not_cancellable"
 
@@ -273,10 +280,13 @@ def booking_create(
     on its own) and at most ledger accounts opened at zero on a first use (the worker's, its
     escrow shard, the provider's).
 
-    Raises ConfirmationLocked, ConfirmationFailed, NotWorkRelated, CourseNotBookable, CourseFull,
-    CourseBookingCapReached, TooManyPendingBookings, AlreadyBooked, InsufficientBudget,
+    Raises AccountFrozen, ConfirmationLocked, ConfirmationFailed, NotWorkRelated,
+    CourseNotBookable, CourseFull, CourseBookingCapReached, TooManyPendingBookings, AlreadyBooked,
+    InsufficientBudget,
     RequestTokenReused.
     """
+    if worker.frozen_at is not None:
+        raise AccountFrozen("this account is frozen")
     with transaction.atomic():
         try:
             return _booking_create(

@@ -10,12 +10,14 @@ from django.urls import reverse
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey, Employment
 from tests import factories
+from tests.support.auth import reauthenticate
 
 pytestmark = pytest.mark.django_db
 
 
 def test_employer_staff_create_a_key_for_their_employer_and_see_it_once(client, hanna, acme):
     client.force_login(hanna)
+    reauthenticate(client)
     response = client.post(
         reverse("admin:accounts_apikey_add"),
         {"name": "Salarissysteem", "employer": acme.pk},
@@ -33,6 +35,7 @@ def test_employer_staff_create_a_key_for_their_employer_and_see_it_once(client, 
 def test_employer_staff_cannot_make_or_see_keys_of_another_employer(client, hanna, bouw, carla):
     other, _ = api_key_create(name="Bouw salaris", employer=bouw, by=carla)
     client.force_login(hanna)
+    reauthenticate(client)
     listing = client.get(reverse("admin:accounts_apikey_changelist")).content.decode()
     assert "Bouw salaris" not in listing
     assert client.get(reverse("admin:accounts_apikey_change", args=[other.pk])).status_code in (

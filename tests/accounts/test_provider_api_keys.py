@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
 from tests import factories
+from tests.support.auth import reauthenticate, with_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +16,7 @@ pytestmark = pytest.mark.django_db
 def test_provider_staff_make_a_key_shown_once_and_revoke_it(client, olaf):
     provider = olaf.provider_memberships.get().provider
     client.force_login(olaf)
+    reauthenticate(client)
     page = client.post(
         reverse("accounts:provider-api-keys"), {"name": "Planning", "provider": provider.pk}
     )
@@ -29,6 +31,7 @@ def test_provider_staff_make_a_key_shown_once_and_revoke_it(client, olaf):
 
 def test_staff_of_another_provider_cannot_see_or_revoke_the_key(client, olaf, carla):
     other = factories.ProviderMembershipFactory(user__email="ander@example.nl")
+    with_second_factor(other.user)
     key, _ = api_key_create(
         name="Geheim systeem", provider=olaf.provider_memberships.get().provider, by=carla
     )
@@ -45,6 +48,7 @@ def test_staff_of_another_provider_cannot_see_or_revoke_the_key(client, olaf, ca
 def test_a_key_for_a_provider_one_does_not_work_for_is_refused(client, olaf):
     stranger = factories.ProviderFactory()
     client.force_login(olaf)
+    reauthenticate(client)
     client.post(reverse("accounts:provider-api-keys"), {"name": "X", "provider": stranger.pk})
     assert not ApiKey.objects.filter(provider=stranger).exists()
 

@@ -82,6 +82,23 @@ def test_seed_demo_twice_gives_the_same_data(settings):
     assert_invariants_hold()
 
 
+def test_seed_demo_logins_have_a_verified_address_and_staff_a_second_factor(settings):
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    for persona in ["werkende", "werkgever", "ambassadeur", "opleider", "beheer"]:
+        user = User.objects.get(email=f"{persona}@demo.leerportaal.nl")
+        assert EmailAddress.objects.filter(
+            user=user, email=user.email, primary=True, verified=True
+        ).exists()
+    for persona in ["werkgever", "opleider", "beheer"]:
+        assert Authenticator.objects.filter(
+            user__email=f"{persona}@demo.leerportaal.nl", type=Authenticator.Type.TOTP
+        ).exists()
+
+
 def test_seed_demo_refuses_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=False"):
