@@ -81,14 +81,22 @@ class EmploymentAdmin(RosterAdminMixin, EmployerScopedAdmin):
     list_display = ["employee_number", "worker_name", "employer", "start_date", "end_date"]
     # Only employers in the (scoped) queryset: a plain filter would list every employer's name.
     list_filter = [("employer", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["employee_number", "worker__full_name", "worker__email"]
+    search_fields = ["employee_number", "full_name", "email"]
     autocomplete_fields = ["worker"]
     list_select_related = ["worker", "employer"]
     actions = ["end_employments"]
 
-    @admin.display(description=_("werkende"), ordering="worker__full_name")
+    def get_exclude(self, request, obj=None):
+        # Employer staff read the roster data they gave; the linked account (its own name and
+        # login address) stays hidden from them.
+        if is_coordinator(request.user):
+            return super().get_exclude(request, obj)
+        return ["worker"]
+
+    @admin.display(description=_("werkende"), ordering="full_name")
     def worker_name(self, obj: Employment) -> str:
-        return obj.worker.full_name
+        # The roster's own name, never the account's (DESIGN "Who may see what").
+        return obj.full_name
 
 
 # --- Audit trail (django-pghistory): read-only, coordinators only --------------------------------

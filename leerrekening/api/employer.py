@@ -227,7 +227,10 @@ class HireInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Used only when the person is new to the platform; otherwise ignored.",
+        help_text=(
+            "Your own name for them, kept on your roster. The account's own name is never shown "
+            "to you or changed."
+        ),
     )
 
 
