@@ -5,12 +5,14 @@ Without DATABASE_URL / REDIS_URL the embedded servers start (leerportaal.embedde
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from leerportaal import embedded
@@ -21,8 +23,19 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-# Only ever used in development; `check --deploy` flags it, and production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-leerportaal-development-only")
+# Only ever used in development (DEBUG=true) and by the test run: production must set its own.
+DEVELOPMENT_SECRET_KEY = "django-insecure-leerportaal-development-only"  # noqa: S105 (published)
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# Keys anyone can read in this repository: the default above and the one in .env.example.
+PUBLISHED_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, "change-me-to-a-long-random-string"})
+# pytest sets PYTEST_VERSION for its own process and so for the servers a test starts.
+if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS and not os.environ.get("PYTEST_VERSION"):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set, or set to the published default. With DEBUG=false (production) "
+        "set SECRET_KEY to a long random value of your own, e.g. from "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; for development set "
+        "DEBUG=true."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
