@@ -195,11 +195,11 @@ CELERY_BEAT_SCHEDULE["ambassadeurs-follow-up-reminders"] = {
 # How long an ambassador's private notes are kept, counted from the conversation date.
 AMBASSADEURS_NOTES_RETENTION_MONTHS = env.int("AMBASSADEURS_NOTES_RETENTION_MONTHS", default=24)
 
-# Bookings: caps against abuse (DESIGN.md "Spending"), and how early a provider may declare a start.
+# Bookings: caps against abuse (DESIGN.md "Spending"). A start is declared, and so paid, from the
+# course's start date on, never before it (leerrekening.services.bookings.start_declarable_from).
 BOOKING_MAX_PENDING_PER_WORKER = env.int("BOOKING_MAX_PENDING_PER_WORKER", default=3)
 BOOKING_MAX_PER_COURSE_PER_PERIOD = env.int("BOOKING_MAX_PER_COURSE_PER_PERIOD", default=200)
 BOOKING_PERIOD_DAYS = env.int("BOOKING_PERIOD_DAYS", default=7)
-BOOKING_START_DECLARE_DAYS_EARLY = env.int("BOOKING_START_DECLARE_DAYS_EARLY", default=3)
 # Anomaly signal for coordinators: this week's bookings against the weekly average before it.
 BOOKING_ANOMALY_FACTOR = env.int("BOOKING_ANOMALY_FACTOR", default=3)
 BOOKING_ANOMALY_MIN_BOOKINGS = env.int("BOOKING_ANOMALY_MIN_BOOKINGS", default=5)
