@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_roster import RosterAdminMixin
@@ -170,10 +172,28 @@ class ApiKeyAdmin(EmployerScopedAdmin):
         except ApiKeyError as exc:
             raise ValidationError(str(exc)) from exc
         obj.__dict__.update({k: v for k, v in key.__dict__.items() if not k.startswith("_")})
-        messages.warning(
+        # Shown once by response_add, on the page that answers this POST. Never through the
+        # messages framework: its cookie would carry the key to the next request, readable.
+        request._new_api_key_text = text
+
+    def response_add(self, request, obj, post_url_continue=None):
+        text = getattr(request, "_new_api_key_text", None)
+        if text is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
             request,
-            _("Kopieer deze sleutel nu; hij wordt niet meer getoond: %(key)s") % {"key": text},
+            "admin/accounts/apikey/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Je nieuwe sleutel"),
+                "key": obj,
+                "key_text": text,
+            },
         )
+        # Never stored by a browser or proxy (the admin adds never_cache too).
+        patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True)
+        return response
 
     @admin.action(description=_("Geselecteerde sleutels intrekken"))
     def revoke(self, request, queryset):

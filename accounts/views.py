@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.api_keys import api_key_create, api_key_revoke
@@ -19,8 +20,10 @@ def _providers_of(user):
 
 
 @provider_staff_required
+@never_cache  # Cache-Control: no-store: the page that shows a new key is never kept
 def provider_api_keys(request):
-    """Provider staff make and revoke their organisation's keys; the key is shown once."""
+    """Provider staff make and revoke their organisation's keys; the key is shown once, in the
+    answer to the POST that made it (never through the messages cookie)."""
     providers = list(_providers_of(request.user))
     new_key = None
     if request.method == "POST":
