@@ -30,7 +30,7 @@ def _assert_key_nowhere_else(client, response, text: str) -> None:
         assert text not in value, header
     assert not [m for m in get_messages(response.wsgi_request) if text in str(m)]
     session = client.session
-    assert all(text not in str(session[k]) for k in session.keys())
+    assert all(text not in str(value) for _name, value in session.items())
 
 
 def test_an_admin_key_is_shown_once_on_an_uncached_page_not_via_messages(client, hanna, acme):
