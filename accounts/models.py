@@ -184,8 +184,8 @@ class Employment(models.Model):
     )
     # The employer's own roster data, as the employer gave it. The account's own name and login
     # address are never shown to an employer (DESIGN "Who may see what"), so the roster keeps these.
-    full_name = models.CharField(_("naam"), max_length=200, blank=True, default="")
-    email = models.EmailField(_("e-mailadres werk"), blank=True, default="")
+    full_name = models.CharField(_("naam"), max_length=200, blank=True, default="", db_default="")
+    email = models.EmailField(_("e-mailadres werk"), blank=True, default="", db_default="")
     start_date = models.DateField(_("begindatum"))
     end_date = models.DateField(_("einddatum"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -23,22 +23,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='employment',
             name='email',
-            field=models.EmailField(blank=True, default='', max_length=254, verbose_name='e-mailadres werk'),
+            field=models.EmailField(blank=True, db_default='', default='', max_length=254, verbose_name='e-mailadres werk'),
         ),
         migrations.AddField(
             model_name='employment',
             name='full_name',
-            field=models.CharField(blank=True, default='', max_length=200, verbose_name='naam'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='naam'),
         ),
         migrations.AddField(
             model_name='employmentevent',
             name='email',
-            field=models.EmailField(blank=True, default='', max_length=254, verbose_name='e-mailadres werk'),
+            field=models.EmailField(blank=True, db_default='', default='', max_length=254, verbose_name='e-mailadres werk'),
         ),
         migrations.AddField(
             model_name='employmentevent',
             name='full_name',
-            field=models.CharField(blank=True, default='', max_length=200, verbose_name='naam'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=200, verbose_name='naam'),
         ),
         # Existing rows: the name and address the employer saw until now (the account's, as it is
         # today), so nothing new is revealed; from here on the roster no longer follows the
