@@ -34,7 +34,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 check: install
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 	DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-production-like-secret-key-value \
 		ALLOWED_HOSTS=leerportaal.nl $(BIN)/python manage.py check --deploy --fail-level WARNING
 

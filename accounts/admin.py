@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_roster import RosterAdminMixin
@@ -104,14 +106,22 @@ class EmploymentAdmin(RosterAdminMixin, EmployerScopedAdmin):
     list_display = ["employee_number", "worker_name", "employer", "start_date", "end_date"]
     # Only employers in the (scoped) queryset: a plain filter would list every employer's name.
     list_filter = [("employer", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["employee_number", "worker__full_name", "worker__email"]
+    search_fields = ["employee_number", "full_name", "email"]
     autocomplete_fields = ["worker"]
     list_select_related = ["worker", "employer"]
     actions = ["end_employments"]
 
-    @admin.display(description=_("werkende"), ordering="worker__full_name")
+    def get_exclude(self, request, obj=None):
+        # Employer staff read the roster data they gave; the linked account (its own name and
+        # login address) stays hidden from them.
+        if is_coordinator(request.user):
+            return super().get_exclude(request, obj)
+        return ["worker"]
+
+    @admin.display(description=_("werkende"), ordering="full_name")
     def worker_name(self, obj: Employment) -> str:
-        return obj.worker.full_name
+        # The roster's own name, never the account's (DESIGN "Who may see what").
+        return obj.full_name
 
 
 # --- Audit trail (django-pghistory): read-only, coordinators only --------------------------------
@@ -186,10 +196,28 @@ class ApiKeyAdmin(ReauthenticationRequiredAdminMixin, EmployerScopedAdmin):
         except ApiKeyError as exc:
             raise ValidationError(str(exc)) from exc
         obj.__dict__.update({k: v for k, v in key.__dict__.items() if not k.startswith("_")})
-        messages.warning(
+        # Shown once by response_add, on the page that answers this POST. Never through the
+        # messages framework: its cookie would carry the key to the next request, readable.
+        request._new_api_key_text = text
+
+    def response_add(self, request, obj, post_url_continue=None):
+        text = getattr(request, "_new_api_key_text", None)
+        if text is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
             request,
-            _("Kopieer deze sleutel nu; hij wordt niet meer getoond: %(key)s") % {"key": text},
+            "admin/accounts/apikey/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("Je nieuwe sleutel"),
+                "key": obj,
+                "key_text": text,
+            },
         )
+        # Never stored by a browser or proxy (the admin adds never_cache too).
+        patch_cache_control(response, no_store=True, no_cache=True, must_revalidate=True)
+        return response
 
     @admin.action(description=_("Geselecteerde sleutels intrekken"))
     def revoke(self, request, queryset):

@@ -208,6 +208,10 @@ class Employment(models.Model):
         max_length=50,
         help_text=_("Zoals in de salarisadministratie, voorloopnullen tellen mee."),
     )
+    # The employer's own roster data, as the employer gave it. The account's own name and login
+    # address are never shown to an employer (DESIGN "Who may see what"), so the roster keeps these.
+    full_name = models.CharField(_("naam"), max_length=200, blank=True, default="", db_default="")
+    email = models.EmailField(_("e-mailadres werk"), blank=True, default="", db_default="")
     start_date = models.DateField(_("begindatum"))
     end_date = models.DateField(_("einddatum"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -240,7 +244,10 @@ class Employment(models.Model):
         indexes = [models.Index(fields=["employer", "employee_number"])]
 
     def __str__(self) -> str:
-        return f"{self.worker} — {self.employer} ({self.employee_number})"
+        # Roster data only: this string appears in employer-facing admin pages and messages.
+        return (
+            f"{self.full_name or self.employee_number} — {self.employer} ({self.employee_number})"
+        )
 
     def is_active_on(self, day) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

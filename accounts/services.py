@@ -59,8 +59,13 @@ def employment_start(
     employee_number: str,
     start_date: datetime.date,
     end_date: datetime.date | None = None,
+    full_name: str = "",
+    email: str = "",
 ) -> Employment:
     """Start an employment of `worker` at `employer` on start_date (end_date inclusive, or open).
+
+    full_name and email are the employer's own roster data as the employer gave them; the
+    employment keeps those, never the account's own name or login address.
 
     Invariant: at most one employment per worker and employer on any date (the database's
     exclusion constraint decides). Raises EmploymentOverlap, InvalidEndDate.
@@ -74,6 +79,8 @@ def employment_start(
                 worker=worker,
                 employer=employer,
                 employee_number=employee_number.strip(),
+                full_name=full_name.strip(),
+                email=email.strip(),
                 start_date=start_date,
                 end_date=end_date,
             )
@@ -126,7 +133,9 @@ def employment_hire(
     Invariant: only `employer`'s own roster changes. Employments at other employers are neither
     read nor touched: the former employer ends its own employment. The person is found by e-mail
     (case-insensitive); an unknown address becomes a new worker with an unusable password, as in
-    the roster import (full_name is used only then). The learning account is untouched. Raises
+    the roster import. full_name and email are kept on the employment as the employer gave them:
+    the answer never shows the account's own name or says whether the address had an account.
+    The learning account is untouched. Raises
     EmploymentOverlap (an employment at this same employer in that period; nothing is changed),
     InvalidEndDate.
     """
@@ -144,6 +153,8 @@ def employment_hire(
         employee_number=employee_number,
         start_date=start_date,
         end_date=end_date,
+        full_name=full_name,
+        email=email,
     )
 
 
@@ -551,5 +562,7 @@ def _apply_roster_line(
         employee_number=line.employee_number,
         start_date=line.start_date,
         end_date=line.end_date,
+        full_name=line.name,
+        email=line.email,
     )
     result.employments_created += 1

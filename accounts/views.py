@@ -25,10 +25,12 @@ def _providers_of(user):
 
 
 @provider_staff_required
+@never_cache  # Cache-Control: no-store: the page that shows a new key is never kept
 @reauthentication_required
 def provider_api_keys(request):
-    """Provider staff make and revoke their organisation's keys; the key is shown once. Making
-    one asks for the password again (a stolen session must not get a lasting key)."""
+    """Provider staff make and revoke their organisation's keys; the key is shown once, in the
+    answer to the POST that made it (never through the messages cookie). Making one asks for the
+    password again (a stolen session must not get a lasting key)."""
     providers = list(_providers_of(request.user))
     new_key = None
     if request.method == "POST":

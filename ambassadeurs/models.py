@@ -15,9 +15,10 @@ for learning and career questions. The rules that shape these models:
 - Confidentiality: a conversation is visible to the ambassador who logged it and to the linked
   worker, never to an employer; coordinators see only aggregates with small groups suppressed.
   That is why nothing here is registered in the admin except who is an ambassador where.
-- Retention: private notes are erased after AMBASSADEURS_NOTES_RETENTION_MONTHS (a beat task);
-  the countable facts (date, duration, channel, topics, outcome, employer, sector) stay for the
-  aggregate figures.
+- Retention: private notes, and a request's message and contact line, are erased after
+  AMBASSADEURS_NOTES_RETENTION_MONTHS (a beat task), counted from the earlier of the record's
+  creation and its date, so moving a conversation's date cannot extend it; the countable facts
+  (date, duration, channel, topics, outcome, employer, sector) stay for the aggregate figures.
 """
 
 from __future__ import annotations
@@ -163,6 +164,8 @@ class ConversationRequest(models.Model):
     # The only way an anonymous requester can see who will contact them.
     status_token = models.CharField(max_length=64, unique=True, default=new_status_token)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the message and contact line were erased (the same retention as private notes).
+    details_erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("hulpvraag")
@@ -176,7 +179,9 @@ class ConversationRequest(models.Model):
                 name="conversation_request_claimed_has_ambassador",
             ),
             models.CheckConstraint(
-                condition=Q(worker__isnull=False) | ~Q(contact=""),
+                condition=Q(worker__isnull=False)
+                | ~Q(contact="")
+                | Q(details_erased_at__isnull=False),
                 name="conversation_request_anonymous_has_contact",
             ),
         ]

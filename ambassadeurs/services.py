@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Employer, User
@@ -297,14 +298,31 @@ def notes_retention_cutoff(*, today: datetime.date | None = None) -> datetime.da
 
 @transaction.atomic
 def notes_erase_expired(*, today: datetime.date | None = None) -> int:
-    """Erase private notes of conversations held before the retention cutoff. Idempotent.
+    """Erase private notes of conversations past the retention cutoff, and the message and
+    contact line of requests made before it. Idempotent.
 
-    Only the notes go; date, duration, channel, topics, outcome, employer and sector stay.
-    Returns how many conversations had notes erased.
+    The period counts from the earlier of the day the record was made and (for a conversation)
+    the day it was held: the ambassador can edit held_on, so moving it later never extends how
+    long notes are kept. Only the notes, message and contact go; date, duration, channel, topics,
+    outcome, employer and sector stay. A request still open by then is withdrawn: without its
+    message and contact line it can no longer be answered. Returns how many conversations had
+    notes erased.
     """
     cutoff = notes_retention_cutoff(today=today)
-    expired = Conversation.objects.filter(held_on__lt=cutoff, notes_erased_at__isnull=True)
-    return expired.update(private_notes="", notes_shared=False, notes_erased_at=timezone.now())
+    now = timezone.now()
+    start_of_cutoff = timezone.make_aware(datetime.datetime.combine(cutoff, datetime.time.min))
+    expired = Conversation.objects.filter(
+        Q(held_on__lt=cutoff) | Q(created_at__lt=start_of_cutoff), notes_erased_at__isnull=True
+    )
+    erased = expired.update(private_notes="", notes_shared=False, notes_erased_at=now)
+    old_requests = ConversationRequest.objects.filter(
+        created_at__lt=start_of_cutoff, details_erased_at__isnull=True
+    )
+    old_requests.filter(status=ConversationRequest.Status.OPEN).update(
+        status=ConversationRequest.Status.CANCELLED
+    )
+    old_requests.update(message="", contact="", details_erased_at=now)
+    return erased
 
 
 @transaction.atomic

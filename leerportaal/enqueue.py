@@ -8,6 +8,7 @@ beat sweeper finds what was never sent (deposit batches, takeovers, notification
 from __future__ import annotations
 
 import logging
+import uuid
 
 from django.db import transaction
 
@@ -20,15 +21,20 @@ def send_task(task, *args, countdown: float | None = None) -> bool:
 
     retry=False: with the broker down, kombu's publish retries would hold the request for
     seconds and then fail anyway.
+
+    The warning names the task, its id and the kind of error only, never the arguments or the
+    error's text or traceback: an argument can be a live one-time code, and a transport error's
+    message can quote what it tried to send.
     """
+    task_id = str(uuid.uuid4())
     try:
-        task.apply_async(args=args, retry=False, countdown=countdown)
-    except Exception:  # any broker/transport error: Redis down, refused, timed out
+        task.apply_async(args=args, retry=False, countdown=countdown, task_id=task_id)
+    except Exception as error:  # any broker/transport error: Redis down, refused, timed out
         logger.warning(
-            "%s%r not sent: broker unreachable; the sweeper sends it later",
+            "task %s (id %s) not sent: broker unreachable (%s); the sweeper sends it later",
             task.name,
-            args,
-            exc_info=True,
+            task_id,
+            type(error).__name__,
         )
         return False
     return True

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from leerportaal import embedded
@@ -22,8 +23,19 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-# Only ever used in development; `check --deploy` flags it, and production must set SECRET_KEY.
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-leerportaal-development-only")
+# Only ever used in development (DEBUG=true) and by the test run: production must set its own.
+DEVELOPMENT_SECRET_KEY = "django-insecure-leerportaal-development-only"  # noqa: S105 (published)
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+# Keys anyone can read in this repository: the default above and the one in .env.example.
+PUBLISHED_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, "change-me-to-a-long-random-string"})
+# pytest sets PYTEST_VERSION for its own process and so for the servers a test starts.
+if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS and not os.environ.get("PYTEST_VERSION"):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set, or set to the published default. With DEBUG=false (production) "
+        "set SECRET_KEY to a long random value of your own, e.g. from "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`; for development set "
+        "DEBUG=true."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -203,11 +215,11 @@ AMBASSADEURS_ANONYMOUS_REQUESTS_PER_HOUR = env.int(
     "AMBASSADEURS_ANONYMOUS_REQUESTS_PER_HOUR", default=10
 )
 
-# Bookings: caps against abuse (DESIGN.md "Spending"), and how early a provider may declare a start.
+# Bookings: caps against abuse (DESIGN.md "Spending"). A start is declared, and so paid, from the
+# course's start date on, never before it (leerrekening.services.bookings.start_declarable_from).
 BOOKING_MAX_PENDING_PER_WORKER = env.int("BOOKING_MAX_PENDING_PER_WORKER", default=3)
 BOOKING_MAX_PER_COURSE_PER_PERIOD = env.int("BOOKING_MAX_PER_COURSE_PER_PERIOD", default=200)
 BOOKING_PERIOD_DAYS = env.int("BOOKING_PERIOD_DAYS", default=7)
-BOOKING_START_DECLARE_DAYS_EARLY = env.int("BOOKING_START_DECLARE_DAYS_EARLY", default=3)
 # Anomaly signal for coordinators: this week's bookings against the weekly average before it.
 BOOKING_ANOMALY_FACTOR = env.int("BOOKING_ANOMALY_FACTOR", default=3)
 BOOKING_ANOMALY_MIN_BOOKINGS = env.int("BOOKING_ANOMALY_MIN_BOOKINGS", default=5)

@@ -626,8 +626,8 @@ class DepositBatchLineAdmin(EmployerScopedAdmin):
         "deposit_date",
     ]
     list_filter = ["source"]
-    search_fields = ["employee_number", "worker__full_name"]
-    list_select_related = ["worker", "batch"]
+    search_fields = ["employee_number", "employment__full_name"]
+    list_select_related = ["employment", "batch"]
     show_full_result_count = False
     fields = ["batch", "line_number", "employee_number", "amount", "source", "description"]
     readonly_fields = fields
@@ -640,9 +640,10 @@ class DepositBatchLineAdmin(EmployerScopedAdmin):
             .exclude(batch__status__in=["rejected", "validated", "cancelled"])
         )
 
-    @admin.display(description=gettext_lazy("werknemer"), ordering="worker__full_name")
+    @admin.display(description=gettext_lazy("werknemer"), ordering="employment__full_name")
     def worker_name(self, obj: DepositBatchLine) -> str:
-        return obj.worker.full_name
+        # The roster's name the employer gave, never the account's own.
+        return obj.employment.full_name
 
     @admin.display(description=gettext_lazy("batch"))
     def batch_link(self, obj: DepositBatchLine):

@@ -63,6 +63,9 @@ class EmploymentFactory(factory.django.DjangoModelFactory):
     worker = factory.SubFactory(UserFactory)
     employer = factory.SubFactory(EmployerFactory)
     employee_number = factory.Sequence(lambda n: f"{n:06d}")
+    # The roster data an employer gives, here the same as the account's.
+    full_name = factory.LazyAttribute(lambda o: o.worker.full_name)
+    email = factory.LazyAttribute(lambda o: o.worker.email)
     start_date = datetime.date(2020, 1, 1)
     end_date = None
 

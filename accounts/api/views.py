@@ -18,8 +18,9 @@ from leerportaal.api.permissions import IsEmployerKey
 class EmploymentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     employee_number = serializers.CharField()
-    email = serializers.EmailField(source="worker.email")
-    full_name = serializers.CharField(source="worker.full_name")
+    # The roster data the employer gave, never the account's own name or login address.
+    email = serializers.CharField()
+    full_name = serializers.CharField()
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
 
@@ -58,10 +59,8 @@ class EmploymentsApi(APIView):
         ),
     )
     def get(self, request):
-        qs = (
-            Employment.objects.filter(employer=request.user.employer)
-            .select_related("worker")
-            .order_by("employee_number", "id")
+        qs = Employment.objects.filter(employer=request.user.employer).order_by(
+            "employee_number", "id"
         )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)

@@ -22,10 +22,13 @@ class RequestOutput(serializers.Serializer):
     status = serializers.CharField()
     employer = serializers.CharField(source="employer.name")
     worker_name = serializers.SerializerMethodField()
+    # What the worker chose to show the ambassadors of their workplace (the browser shows it too).
+    contact = serializers.CharField()
     created_at = serializers.DateTimeField()
 
     def get_worker_name(self, obj) -> str | None:
-        # Only the ambassador who claimed it learns who asked; an anonymous request has no name.
+        # Only the ambassador who claimed it learns who asked (the browser shows the same); an
+        # anonymous request has no name.
         viewer = self.context["request"].user
         if obj.worker_id and obj.claimed_by_id == viewer.pk:
             return obj.worker.full_name

@@ -206,8 +206,10 @@ class DepositBatchDetailApi(APIView):
 
     @extend_schema(operation_id="employer_deposit_batch", responses=BatchOutput)
     def get(self, request, batch_id: int):
+        # Only batches the key's own funder made: a sector fund's batch paid to this employer's
+        # roster is the fund's business, and answers 404 exactly like an id that does not exist.
         batch = get_object_or_404(
-            DepositBatch.objects.filter(employer=request.user.employer), pk=batch_id
+            DepositBatch.objects.filter(funder__employer=request.user.employer), pk=batch_id
         )
         return Response(BatchOutput(batch).data)
 
@@ -227,7 +229,10 @@ class HireInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Used only when the person is new to the platform; otherwise ignored.",
+        help_text=(
+            "Your own name for them, kept on your roster. The account's own name is never shown "
+            "to you or changed."
+        ),
     )
 
 

@@ -242,9 +242,11 @@ def _lock_and_read(
 
 
 def start_declarable_from(*, course: Course) -> datetime.date:
-    """A provider may declare the start from a few days before the start date (settings): courses
-    often begin with an intake; a declaration long before the start would be payment before proof."""
-    return course.start_date - datetime.timedelta(days=settings.BOOKING_START_DECLARE_DAYS_EARLY)
+    """A provider may declare the start from the course's start date on. Declaring posts the
+    reservation to the provider, and money reaches a provider no earlier than the start date
+    (DESIGN "Settlement": payment follows proof, never before the start date); until then the
+    worker can still cancel and get the reservation back in full."""
+    return course.start_date
 
 
 # --- Booking --------------------------------------------------------------------------------------
@@ -476,7 +478,7 @@ def booking_declare_start(
 
     `by` is a staff member of the provider (portal), or None with `provider` when the provider's
     own system declares it with its API key. Only the course's own provider; only a reserved booking; from
-    start_declarable_from(). A provider never creates a booking or a charge: this moves exactly
+    start_declarable_from(), the course's start date. A provider never creates a booking or a charge: this moves exactly
     the amount the worker reserved, to the provider the worker chose. Idempotent per booking.
     Raises NotProviderStaff, BookingNotStartable, StartTooEarly.
     """
@@ -496,6 +498,7 @@ def booking_declare_start(
         raise BookingNotStartable(booking.status)
     earliest = start_declarable_from(course=booking.course)
     if timezone.localdate() < earliest:
+        # Refused before anything moves: the reservation stays open, the booking reserved.
         raise StartTooEarly(earliest)
     if booking.reservation_id:
         ledger.reservation_post(

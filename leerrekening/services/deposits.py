@@ -642,7 +642,8 @@ def batch_report_rows(*, batch: DepositBatch) -> Iterator[list]:
             .values_list(
                 "line_number",
                 "employee_number",
-                "worker__full_name",
+                # The roster's name the employer gave, never the account's own.
+                "employment__full_name",
                 "amount",
                 "source",
                 "worker_id",
@@ -658,6 +659,7 @@ def batch_report_rows(*, batch: DepositBatch) -> Iterator[list]:
             )
             transfers = {keys[key]: transfer_id for key, transfer_id in cursor.fetchall()}
         for line_number, number, name, amount, source, _worker in chunk:
+            name = name or ""
             transfer_id = transfers.get(line_number)
             yield [
                 line_number,

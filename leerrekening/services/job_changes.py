@@ -56,6 +56,9 @@ def job_change(
         employer=to_employer,
         employee_number=employee_number,
         start_date=start_date,
+        # The roster data goes with the staff: the old employer's, never the account's own.
+        full_name=employment.full_name,
+        email=employment.email,
     )
 
 
@@ -133,7 +136,7 @@ def _apply_next_chunk(batch_id: int, chunk_size: int) -> str:
             return "idle"
         lines = list(
             TakeoverLine.objects.filter(batch=batch, line_number__gt=batch.last_line)
-            .select_related("from_employment__worker")
+            .select_related("from_employment")
             .order_by("line_number")[:chunk_size]
         )
         now = timezone.now()
@@ -202,14 +205,14 @@ def _takeover_rows(batch: TakeoverBatch) -> Iterator[list]:
     yield [_("regel"), _("personeelsnummer"), _("naam"), _("uitkomst"), _("toelichting")]
     lines = (
         TakeoverLine.objects.filter(batch=batch)
-        .select_related("from_employment__worker")
+        .select_related("from_employment")
         .order_by("line_number")
     )
     for line in lines.iterator(chunk_size=1000):
         yield [
             line.line_number,
             line.employee_number,
-            line.from_employment.worker.full_name,
+            line.from_employment.full_name,
             line.get_outcome_display(),
             line.message,
         ]

@@ -56,8 +56,9 @@ def test_a_provider_lists_its_bookings_without_any_balance(provider, carla, book
     assert "800.00" not in str(rows)
 
 
-def test_declaring_the_start_pays_the_reservation_once(provider, carla, booking):
+def test_declaring_the_start_pays_the_reservation_once(provider, carla, booking, time_machine):
     client = key_client(provider, carla)
+    time_machine.move_to(datetime.datetime.combine(booking.course.start_date, datetime.time(9)))
     url = reverse("api:v1:provider-booking-start", args=[booking.pk])
     first = client.post(url, HTTP_IDEMPOTENCY_KEY="start-1")
     assert first.status_code == 200, first.json()

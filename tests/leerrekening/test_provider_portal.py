@@ -47,19 +47,16 @@ def test_declaring_the_start_pays_the_reservation_to_the_provider(
     assert_invariants_hold()
 
 
-def test_a_start_cannot_be_declared_more_than_the_allowed_days_early(
-    client, olaf, funded_alice, course, time_machine, settings
+def test_a_start_cannot_be_declared_before_the_start_date(
+    client, olaf, funded_alice, course, time_machine
 ):
-    settings.BOOKING_START_DECLARE_DAYS_EARLY = 3
     booking = book(funded_alice, course)
     time_machine.move_to(
-        datetime.datetime.combine(course.start_date - datetime.timedelta(days=4), datetime.time(9))
+        datetime.datetime.combine(course.start_date - datetime.timedelta(days=1), datetime.time(9))
     )
     with pytest.raises(services.StartTooEarly):
         services.booking_declare_start(booking=booking, by=olaf)
-    time_machine.move_to(
-        datetime.datetime.combine(course.start_date - datetime.timedelta(days=3), datetime.time(9))
-    )
+    on_start_day(time_machine, course)
     services.booking_declare_start(booking=booking, by=olaf)
     booking.refresh_from_db()
     assert booking.status == Booking.Status.STARTED
