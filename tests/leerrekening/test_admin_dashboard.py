@@ -472,3 +472,25 @@ def test_coordinator_start_page_queries_do_not_grow_with_history(
         factories.CourseFactory(provider=provider, approved_at=None)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(INDEX)
+
+
+def test_a_malformed_object_address_is_not_found_not_a_server_error(client, hanna, acme_funder):
+    """A browser resolving a stylesheet's relative url against the page asked for
+    /admin/leerrekening/funder/<id>/change/widgets.css: that is a 404, never a 500."""
+    client.force_login(hanna)
+    for name in ["funder", "depositbatch", "takeoverbatch"]:
+        url = f"/admin/leerrekening/{name}/{acme_funder.pk}x/change/"
+        assert client.get(url).status_code in (302, 404)
+
+
+def test_the_start_pages_speak_english_too(client, hanna, carla, alice, acme_funder):
+    deposit(acme_funder, alice, "80.00")
+    client.force_login(hanna)
+    page = client.get(INDEX, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Prepaid balance" in page
+    assert "In total € 80.00 in 1 deposit." in page
+    assert "Next run of the schemes" in page
+    client.force_login(carla)
+    page = client.get(INDEX, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The ledger check has never run." in page
+    assert "Providers awaiting approval" in page
