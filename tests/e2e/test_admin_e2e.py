@@ -87,8 +87,17 @@ def test_employer_start_page_lists_and_forms_are_accessible(
         paths.append(reverse("admin:leerrekening_depositbatch_change", args=[batch.pk]))
     visit_all(page, live_server.url, paths, axe_check)
 
+    # The intermediate page of the action "Dienstverband beëindigen" (end date, confirmation).
+    page.goto(live_server.url + reverse("admin:accounts_employment_changelist"))
+    page.locator("input.action-select").first.check()
+    page.locator("select[name=action]").select_option("end_employments")
+    page.locator("button[name=index]").click()
+    page.wait_for_load_state()
+    assert page.locator("input[name=end_date], input[type=date]").count() >= 1
+    assert not blocking_violations(axe_check, page)
 
-def test_a_running_batch_shows_its_progress_on_the_employer_start_page(
+
+def test_a_running_batch_shows_its_progress_on_the_start_page_in_the_dark_theme(
     live_server, login, phone_page, axe_check
 ):
     seed_demo()
@@ -106,7 +115,8 @@ def test_a_running_batch_shows_its_progress_on_the_employer_start_page(
         lines_applied=3,
         amount_applied=Decimal("300.00"),
     )
-    page = login(desk_page(phone_page), EMPLOYER)
+    # In the admin's dark theme too (the browser asks for it).
+    page = login(phone_page(**DESKTOP, color_scheme="dark"), EMPLOYER)
     page.goto(live_server.url + "/admin/")
     bar = page.get_by_role("progressbar", name=f"Voortgang van Batch {running.pk}")
     assert bar.get_attribute("value") == "75"
