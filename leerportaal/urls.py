@@ -8,9 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from leerportaal import views
 from leerportaal.metrics import metrics_view
+from leerrekening.admin_dashboard import with_dashboard
 
 # The admin has no login of its own: it uses the portal's, with its rate limits and two-factor step.
 admin.site.login = secure_admin_login(admin.site.login)
+# The start page: the organisation's figures above the model list (leerrekening/admin_dashboard.py).
+admin.site.index = with_dashboard(admin.site.index)
 admin.site.site_header = _("Leerportaal beheer")
 admin.site.site_title = _("Leerportaal beheer")
 admin.site.index_title = _("Beheer")

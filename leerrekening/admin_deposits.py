@@ -291,7 +291,7 @@ class FunderAdmin(EmployerScopedAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        funder = self.get_queryset(request).filter(pk=object_id).first()
+        funder = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if funder is not None:
             extra.update(
@@ -452,7 +452,7 @@ class DepositBatchAdmin(EmployerScopedAdmin):
         return batch
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        batch = self.get_queryset(request).filter(pk=object_id).first()
+        batch = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if batch is not None:
             extra.update(
@@ -813,7 +813,7 @@ class TakeoverBatchAdmin(admin.ModelAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        batch = self.get_queryset(request).filter(pk=object_id).first()
+        batch = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if batch is not None:
             extra.update(batch=batch, refresh=batch.status in TakeoverBatch.PENDING)

@@ -60,6 +60,15 @@ def period_start_on(*, scheme: DepositScheme, day: datetime.date) -> datetime.da
     return start
 
 
+def period_after(*, scheme: DepositScheme, period_start: datetime.date) -> datetime.date | None:
+    """The first day of the period after the one starting on `period_start`; None when the scheme
+    has no further period."""
+    start = _add_months(period_start, MONTHS[scheme.period])
+    if scheme.ends_on is not None and start > scheme.ends_on:
+        return None
+    return start
+
+
 def scheme_period_run(*, scheme: DepositScheme, period_start: datetime.date) -> DepositBatch:
     """Make (once) and enqueue the batch of one period: one line per worker employed by the
     scheme's employer on period_start. Returns the period's batch, new or existing."""

@@ -172,7 +172,7 @@ def test_employer_sees_own_funder_balance_and_uptake_but_no_worker_balance(
         reverse("admin:leerrekening_funder_change", args=[acme_funder.pk])
     ).content.decode()
     assert "4.920,00" in page
-    assert "verborgen (minder dan 5 werknemers)" in page
+    assert "verborgen (te kleine groep)" in page
     assert alice.full_name not in page
     # The ledger's own pages (balances, tranches) stay closed to employers.
     assert client.get(reverse("admin:leerrekening_tranche_changelist")).status_code == 403
