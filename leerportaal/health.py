@@ -80,9 +80,11 @@ def check_redis() -> CheckResult:
 def check_celery(timeout: float = 2.0) -> CheckResult:
     """A worker answers a broadcast ping. Needs Redis, so it is down when Redis is."""
     # A throwaway app: the shared one keeps pooled connections that retry forever once its
-    # broker went away, and a health check must answer within seconds.
+    # broker went away, and a health check must answer within seconds. Never the current app:
+    # shared tasks sent after a health check would otherwise go through this closed probe.
     probe = Celery(
         "health",
+        set_as_current=False,
         broker=settings.CELERY_BROKER_URL,
         broker_connection_retry=False,
         broker_connection_max_retries=0,
