@@ -40,12 +40,18 @@ def _point_celery_at(url: str) -> None:
     # The app read its broker URL at import; tell it (and drop pooled connections) explicitly.
     from leerportaal.celery import app
 
+    from kombu import pools
+
     app.conf.broker_url = url
     app.conf.broker_write_url = None
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    # kombu keeps producer pools in a registry of its own, keyed by connection: pointing back at
+    # an earlier URL would hand out the pool closed above ("Acquire on closed pool"), which even
+    # an eager apply_async acquires.
+    pools.reset()
     app.set_current()
 
 
