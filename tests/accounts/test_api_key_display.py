@@ -10,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import ApiKey
+from tests.support.auth import reauthenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ def _assert_key_nowhere_else(client, response, text: str) -> None:
 
 def test_an_admin_key_is_shown_once_on_an_uncached_page_not_via_messages(client, hanna, acme):
     client.force_login(hanna)
+    reauthenticate(client)  # making a key asks for the password again
     response = client.post(
         reverse("admin:accounts_apikey_add"), {"name": "Salarissysteem", "employer": acme.pk}
     )
@@ -57,6 +59,7 @@ def test_an_admin_key_is_shown_once_on_an_uncached_page_not_via_messages(client,
 def test_a_provider_key_is_shown_once_on_an_uncached_page_not_via_messages(client, olaf):
     provider = olaf.provider_memberships.get().provider
     client.force_login(olaf)
+    reauthenticate(client)
     response = client.post(
         reverse("accounts:provider-api-keys"), {"name": "Planning", "provider": provider.pk}
     )
