@@ -11,6 +11,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from ambassadeurs import tasks as ambassadeur_tasks
 from leerrekening.services import notifications
@@ -227,3 +228,54 @@ def test_the_ambassador_follow_up_mail(amir, acme, celery_eager):
     assert message.subject == "Leerportaal: Je hebt 1 vervolgafspraak"
     assert text.startswith("Hoi ")
     assert "Groet, Leerportaal" in text
+
+
+def test_a_reset_for_an_unknown_address_is_ours_and_offers_no_sign_up(client, db):
+    client.post(reverse("account_reset_password"), {"email": "onbekend@example.org"})
+    message = only(mail.outbox, "onbekend@example.org")
+    text, _html = assert_in_the_product_voice(message)
+    assert message.subject == "Leerportaal: We kennen dit e-mailadres niet"
+    assert "Je werkgever of fonds maakt je account aan" in text
+    assert "/signup/" not in text
+
+
+ALLAUTH_MAILS = [
+    "account/email/account_already_exists",
+    "account/email/email_changed",
+    "account/email/email_confirm",
+    "account/email/email_confirmation",
+    "account/email/email_confirmation_signup",
+    "account/email/email_deleted",
+    "account/email/login_code",
+    "account/email/password_changed",
+    "account/email/password_reset_code",
+    "account/email/password_reset_key",
+    "account/email/password_reset",
+    "account/email/password_set",
+    "account/email/unknown_account",
+    "accounts/email/email_added",
+    "mfa/email/recovery_codes_generated",
+    "mfa/email/totp_activated",
+    "mfa/email/totp_deactivated",
+    "mfa/email/webauthn_added",
+    "mfa/email/webauthn_removed",
+]
+
+
+@pytest.mark.parametrize("prefix", ALLAUTH_MAILS)
+@pytest.mark.parametrize(
+    ("language", "greeting"), [("nl", "Groet, Leerportaal"), ("en", "Regards")]
+)
+def test_every_allauth_mail_has_our_text_in_both_languages(rf, alice, prefix, language, greeting):
+    from allauth.account.adapter import get_adapter
+
+    request = rf.get("/")
+    request.user = alice
+    context = {"user": alice, "email": alice.email, "code": "123456", "request": request}
+    with translation.override(language):
+        message = get_adapter(request).render_mail(prefix, alice.email, context)
+    text, _html = assert_in_the_product_voice(message)
+    assert text.startswith("Hoi Alice," if language == "nl" else "Hi Alice,")
+    assert greeting in text
+    for allauth_default in ("Hello from", "Thank you for using", "receiving this email"):
+        assert allauth_default not in text
