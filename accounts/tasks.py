@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.mail import send_mail
-from django.utils import translation
-from django.utils.translation import gettext as _
+
+from leerportaal import mail
 
 
 @shared_task(acks_late=True)
@@ -21,17 +20,5 @@ def account_frozen_notify_coordinators(user_id: int) -> None:
     )
     if not recipients:
         return
-    with translation.override("nl"):
-        send_mail(
-            subject=_("Leerportaal: een account is bevroren"),
-            message=_(
-                "Iemand meldde 'dit was ik niet' bij een wijziging van zijn account "
-                "(gebruiker %(id)s). Het account is bevroren: er kan niets geboekt of "
-                "gewijzigd worden en alle sessies zijn beëindigd.\n\nNeem contact op met de "
-                "persoon en hef de bevriezing op in de beheeromgeving (Gebruikers, filter "
-                "'bevroren')."
-            )
-            % {"id": user.pk},
-            from_email=None,
-            recipient_list=recipients,
-        )
+    # One mail to all coordinators (as before), in the portal's language.
+    mail.mail_send("accounts/email/account_frozen", {"user_id": user.pk}, to=recipients)

@@ -8,15 +8,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.models import User
 from ambassadeurs import services
 from ambassadeurs.models import Conversation, ConversationRequest
+from leerportaal import mail
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +31,11 @@ def request_claimed_notify(request_id: int) -> bool:
         )
         if request is None or request.claimed_notified_at is not None:
             return False
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {"request": request, "ambassador": request.claimed_by}
-            send_mail(
-                subject=render_to_string(
-                    "ambassadeurs/email/request_claimed_subject.txt", context
-                ).strip(),
-                message=render_to_string("ambassadeurs/email/request_claimed.txt", context),
-                from_email=None,
-                recipient_list=[request.worker.email],
-            )
+        mail.mail_send(
+            "ambassadeurs/email/request_claimed",
+            {"request": request, "ambassador": request.claimed_by},
+            to=[request.worker.email],
+        )
         request.claimed_notified_at = timezone.now()
         request.save(update_fields=["claimed_notified_at"])
     return True
@@ -77,16 +70,11 @@ def follow_up_reminder_send(ambassador_id: int) -> int:
         due = services.follow_up_reminders_claim(ambassador_id=ambassador_id)
         if not due:
             return 0
-        with translation.override(settings.LANGUAGE_CODE):
-            context = {"ambassador": ambassador, "count": len(due)}
-            send_mail(
-                subject=render_to_string(
-                    "ambassadeurs/email/follow_up_subject.txt", context
-                ).strip(),
-                message=render_to_string("ambassadeurs/email/follow_up.txt", context),
-                from_email=None,
-                recipient_list=[ambassador.email],
-            )
+        mail.mail_send(
+            "ambassadeurs/email/follow_up",
+            {"ambassador": ambassador, "count": len(due)},
+            to=[ambassador.email],
+        )
     return len(due)
 
 

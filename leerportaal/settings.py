@@ -316,6 +316,8 @@ MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.data_dir() / "media"))
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Leerportaal <noreply@leerportaal.nl>")
+# The public address of the portal: links and footers in e-mails (leerportaal/mail.py).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

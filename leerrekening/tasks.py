@@ -103,45 +103,36 @@ def ledger_check_run() -> bool:
 @shared_task(acks_late=True)
 def one_time_code_email_send(user_id: int, code: str) -> None:
     """E-mail a booking confirmation code (the database holds only its hash)."""
-    from django.core.mail import send_mail
-
     from accounts.models import User
+    from leerportaal import mail
 
     user = User.objects.get(pk=user_id)
-    send_mail(
-        subject="Leerportaal: je code om te bevestigen",
-        message=(
-            f"Je code is: {code}\n\nVul deze code in op Leerportaal om je boeking te bevestigen."
-            " De code werkt 10 minuten.\n\nHeb jij niets geboekt? Gebruik de code dan niet en"
-            " verander je wachtwoord."
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+    mail.mail_send(
+        "leerrekening/email/one_time_code",
+        {"name": user.get_short_name(), "code": code},
+        to=[user.email],
     )
 
 
 @shared_task(acks_late=True)
 def confirmation_locked_email_send(lockout_id: int) -> None:
     """Tell the worker that confirming is locked after too many wrong passwords or codes."""
-    from django.core.mail import send_mail
     from django.utils import timezone
 
     from accounts.models import User
+    from leerportaal import mail
     from leerrekening.models import ConfirmationLockout
 
     lockout = ConfirmationLockout.objects.filter(pk=lockout_id).first()
     user = User.objects.filter(pk=lockout.user_id).first() if lockout else None
     if user is None:
         return
-    until = timezone.localtime(lockout.locked_until)
-    send_mail(
-        subject="Leerportaal: bevestigen is even geblokkeerd",
-        message=(
-            f"Er is {lockout.attempts} keer een verkeerd wachtwoord of een verkeerde code"
-            " ingevuld om een boeking te bevestigen. Daarom kun je tot"
-            f" {until:%H:%M} uur niets bevestigen.\n\nWas jij dat niet? Verander dan meteen je"
-            " wachtwoord en neem contact op met een coördinator."
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+    mail.mail_send(
+        "leerrekening/email/confirmation_locked",
+        {
+            "name": user.get_short_name(),
+            "attempts": lockout.attempts,
+            "until": f"{timezone.localtime(lockout.locked_until):%H:%M}",
+        },
+        to=[user.email],
     )

@@ -24,7 +24,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.utils import timezone
 
-from leerportaal import prepared
+from leerportaal import mail, prepared
 from leerportaal.enqueue import send_task
 from leerrekening.models import Notification, Tranche
 
@@ -199,11 +199,10 @@ def _email_batch_send(*, include: int) -> list[int]:
 
 
 def _email_message(*, title: str, body: str, email: str) -> EmailMessage:
-    return EmailMessage(
-        subject=f"Leerportaal: {title}",
-        body=body + "\n\nDit bericht staat ook in je Leerportaal. Was jij dit niet? Log in en kies"
-        ' "Dit was ik niet".',
-        to=[email],
+    # The title and body were written when the notification was made (Dutch); the frame around
+    # them is in the portal's language.
+    return mail.message_render(
+        "leerrekening/email/notification", {"title": title, "body": body}, to=[email]
     )
 
 
