@@ -17,9 +17,17 @@ def test_pages_carry_a_strict_content_security_policy(client):
 
 
 def test_production_sends_hsts_and_marks_cookies_secure(client, settings):
-    assert settings.SECURE_HSTS_SECONDS >= 31536000  # DEBUG is off in tests, as in production
-    assert settings.SESSION_COOKIE_SECURE is True
-    assert settings.CSRF_COOKIE_SECURE is True
+    # The settings module's own values (DEBUG is off in tests, as in production): the live
+    # server's plain-http override (tests/conftest.py) holds for the rest of a session once a
+    # test has started it, so it is undone here.
+    from leerportaal import settings as production
+
+    assert production.SECURE_HSTS_SECONDS >= 31536000
+    assert production.SESSION_COOKIE_SECURE is True
+    assert production.CSRF_COOKIE_SECURE is True
+    settings.SECURE_HSTS_SECONDS = production.SECURE_HSTS_SECONDS
+    settings.SESSION_COOKIE_SECURE = production.SESSION_COOKIE_SECURE
+    settings.CSRF_COOKIE_SECURE = production.CSRF_COOKIE_SECURE
     response = client.get(reverse("login"), secure=True)
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
     assert response.headers["X-Frame-Options"] == "DENY"

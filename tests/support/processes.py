@@ -38,9 +38,9 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str
 
 def _point_celery_at(url: str) -> None:
     # The app read its broker URL at import; tell it (and drop pooled connections) explicitly.
-    from leerportaal.celery import app
-
     from kombu import pools
+
+    from leerportaal.celery import app
 
     app.conf.broker_url = url
     app.conf.broker_write_url = None
