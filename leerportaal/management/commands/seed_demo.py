@@ -19,6 +19,11 @@ class Command(BaseCommand):
                 "password. Use --force if this really is a demo environment."
             )
         counts = seed_demo()
+        # The coordinator's start page shows the books' health from the first minute (beat runs
+        # ledger_check hourly after that).
+        from leerrekening.ledger_check import run_and_record
+
+        run_and_record()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['users']} users, {counts['employers']} employers, "
