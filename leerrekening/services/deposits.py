@@ -309,7 +309,7 @@ def deposit_single_create(
 ) -> DepositBatch:
     """One deposit for one employee: a confirmed batch of one line, applied by Celery like any
     other. Raises EmploymentNotActive, EndDateTooLate, FundsTooLow, ledger.InvalidAmount."""
-    amount = ledger._money(amount)
+    amount = ledger.checked_amount(amount)
     _check_end_date(deposit_date, ends_on)
     if not employment.is_active_on(deposit_date):
         raise EmploymentNotActive(
@@ -319,7 +319,7 @@ def deposit_single_create(
     # Lock the funder's account so two single deposits cannot both pass the balance check.
     ledger_account = ledger.account_for_funder(funder=funder)
     with connection.cursor() as cursor:
-        ledger._lock_accounts(cursor, [ledger_account.pk])
+        ledger.lock_accounts(cursor, [ledger_account.pk])
     available = funder_available(funder=funder)
     if amount > available:
         raise FundsTooLow(

@@ -188,7 +188,7 @@ def account_for_provider(*, provider: Provider) -> LedgerAccount:
 # --- Primitives -----------------------------------------------------------------------------------
 
 
-def _money(amount: Decimal | str | int) -> Decimal:
+def checked_amount(amount: Decimal | str | int) -> Decimal:
     if isinstance(amount, float):
         raise InvalidAmount("amounts are Decimal, never float")
     value = Decimal(amount)
@@ -208,7 +208,7 @@ def _request_hash(**content) -> str:
 LOCK_ORDER = "(kind <> 'worker'), id"
 
 
-def _lock_accounts(cursor, account_ids: Iterable[int]) -> dict[int, tuple[str, Decimal]]:
+def lock_accounts(cursor, account_ids: Iterable[int]) -> dict[int, tuple[str, Decimal]]:
     """Lock the accounts in LOCK_ORDER (LockRows runs above the sort)."""
     cursor.execute(
         "SELECT id, kind, balance FROM leerrekening_ledgeraccount "  # noqa: S608 — constants only
@@ -335,7 +335,7 @@ def transfer_create(
     """Move `amount` between two accounts that are neither a learning account nor the
     reservations account (those move only through deposits, reservations and expiry, which keep
     tranches and reservations in step). Raises InsufficientFunds, IdempotencyConflict."""
-    amount = _money(amount)
+    amount = checked_amount(amount)
     if kind not in PLAIN_KINDS:
         raise OperationNotAllowed(f"a {kind} transfer has its own service function")
     if {debit.kind, credit.kind} & {Kind.WORKER, Kind.RESERVATIONS}:
@@ -506,7 +506,7 @@ def _deposit_lines_json(lines: Sequence[DepositLine]) -> str:
             {
                 "n": n,
                 "worker_id": line.worker_id,
-                "amount": str(_money(line.amount)),
+                "amount": str(checked_amount(line.amount)),
                 "key": line.idempotency_key,
                 "source": str(line.source),
                 "ends_on": line.ends_on.isoformat() if line.ends_on else None,
@@ -628,7 +628,7 @@ def deposit_create(
     tranche. Applied at most once per key. Raises InsufficientFunds, IdempotencyConflict."""
     line = DepositLine(
         worker_id=worker.pk,
-        amount=_money(amount),
+        amount=checked_amount(amount),
         idempotency_key=idempotency_key,
         source=source,
         ends_on=ends_on,
@@ -708,7 +708,7 @@ def _reserve(
     idempotency_key: str,
     cause: str,
 ) -> Reservation:
-    amount = _money(amount)
+    amount = checked_amount(amount)
     today = timezone.localdate()
     with connection.cursor() as cursor:
         row = _reserve_lock_and_read(
@@ -827,7 +827,7 @@ def _settle(*, reservation: Reservation, idempotency_key: str, post: bool) -> Re
     )
     target_id = reservation.payee_id if post else reservation.account_id
     with connection.cursor() as cursor:
-        _lock_accounts(cursor, [escrow.pk, target_id])
+        lock_accounts(cursor, [escrow.pk, target_id])
         cursor.execute(
             "SELECT status FROM leerrekening_reservation WHERE id = %s FOR UPDATE", [reservation.pk]
         )
@@ -895,7 +895,7 @@ def transfer_reverse(*, transfer: Transfer, idempotency_key: str, reason: str) -
         raise OperationNotAllowed(f"a {transfer.kind} transfer is not reversed by a correction")
     request_hash = _request_hash(op="reverse", transfer=transfer.pk, reason=reason)
     with connection.cursor() as cursor:
-        locked = _lock_accounts(cursor, [transfer.debit_account_id, transfer.credit_account_id])
+        locked = lock_accounts(cursor, [transfer.debit_account_id, transfer.credit_account_id])
         existing = _existing_transfer(cursor, idempotency_key, request_hash)
         if existing is not None:
             return Transfer.objects.get(pk=existing)
@@ -954,7 +954,7 @@ def tranche_expire(*, tranche_id: int) -> Transfer | None:
     key = f"expiry:tranche:{tranche.pk}"
     request_hash = _request_hash(op="expire", tranche=tranche.pk)
     with connection.cursor() as cursor:
-        _lock_accounts(cursor, [tranche.account_id, funder_account.pk])
+        lock_accounts(cursor, [tranche.account_id, funder_account.pk])
         cursor.execute(
             "SELECT remaining, ended_at FROM leerrekening_tranche WHERE id = %s FOR UPDATE",
             [tranche.pk],
