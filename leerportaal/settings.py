@@ -6,6 +6,7 @@ Without DATABASE_URL / REDIS_URL the embedded servers start (leerportaal.embedde
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -28,8 +29,21 @@ DEVELOPMENT_SECRET_KEY = "django-insecure-leerportaal-development-only"  # noqa:
 SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
 # Keys anyone can read in this repository: the default above and the one in .env.example.
 PUBLISHED_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, "change-me-to-a-long-random-string"})
+# Commands that only read the code and write files (nothing served, nothing signed) run without
+# a key of one's own, so `manage.py makemigrations --check` works on a bare checkout.
+KEYLESS_COMMANDS = frozenset(
+    {"makemigrations", "makemessages", "compilemessages", "showmigrations", "sqlmigrate", "help"}
+)
+_KEYLESS = (
+    Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] and sys.argv[1] in KEYLESS_COMMANDS
+)
 # pytest sets PYTEST_VERSION for its own process and so for the servers a test starts.
-if not DEBUG and SECRET_KEY in PUBLISHED_SECRET_KEYS and not os.environ.get("PYTEST_VERSION"):
+if (
+    not DEBUG
+    and SECRET_KEY in PUBLISHED_SECRET_KEYS
+    and not os.environ.get("PYTEST_VERSION")
+    and not _KEYLESS
+):
     raise ImproperlyConfigured(
         "SECRET_KEY is not set, or set to the published default. With DEBUG=false (production) "
         "set SECRET_KEY to a long random value of your own, e.g. from "

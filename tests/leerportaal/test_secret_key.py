@@ -54,3 +54,30 @@ def test_production_with_its_own_secret_key_starts():
 def test_development_starts_with_the_default_key():
     result = manage_check(DEBUG="true")
     assert result.returncode == 0, result.stderr
+
+
+def manage(*args: str, **overrides: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "PYTEST_VERSION")
+    }
+    env.update(overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_makemigrations_check_runs_on_a_bare_checkout_without_a_key():
+    result = manage("makemigrations", "--check", "--dry-run", DEBUG="false")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_a_command_that_serves_or_changes_data_still_refuses_without_a_key():
+    result = manage("migrate", "--plan", DEBUG="false")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
