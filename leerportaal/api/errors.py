@@ -22,7 +22,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from leerportaal.errors import DomainError
 
-# The codes this handler (and ApiError raises in views) can answer with besides domain codes.
+# The codes this handler and the views' ApiError raises answer with, besides the DomainError
+# codes (leerportaal.errors.codes()). Listed in the schema; a test finds every ApiError code here.
 GENERIC_CODES: dict[str, int] = {
     "validation_error": 400,
     "parse_error": 400,
@@ -35,7 +36,12 @@ GENERIC_CODES: dict[str, int] = {
     "method_not_allowed": 405,
     "not_acceptable": 406,
     "unsupported_media_type": 415,
+    "no_prepaid_account": 409,  # leerrekening/api/employer.py: the employer has no funder yet
     "throttled": 429,
+    # leerrekening/api/bookings.py raises these as ApiErrors while the confirmation errors are
+    # plain exceptions; drop them here once those are DomainErrors (codes() then lists them).
+    "confirmation_locked": 429,
+    "too_many_codes": 429,
 }
 
 # Older registrations: (class, http status), for errors that are not DomainErrors yet.
@@ -47,6 +53,21 @@ _LEGACY_ATTRIBUTES = ("available", "requested")
 
 def register_domain_error(exc_class: type[Exception], http_status: int) -> None:
     DOMAIN_ERRORS.append((exc_class, http_status))
+
+
+def registered_codes() -> dict[str, int]:
+    """The codes of the older registered classes and their subclasses (for the schema)."""
+    found: dict[str, int] = {}
+
+    def walk(cls, http_status):
+        if isinstance(cls.__dict__.get("code"), str):
+            found.setdefault(cls.__dict__["code"], http_status)
+        for sub in cls.__subclasses__():
+            walk(sub, http_status)
+
+    for exc_class, http_status in DOMAIN_ERRORS:
+        walk(exc_class, http_status)
+    return found
 
 
 class ApiError(exceptions.APIException):

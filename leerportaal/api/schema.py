@@ -20,11 +20,13 @@ def error_components(result, generator, request, public):
     `ErrorCode` lists the handler's generic codes and every DomainError code (with its HTTP
     status in the description), so a client can branch on `code` from the schema alone.
     """
-    from leerportaal.api.errors import GENERIC_CODES
+    from leerportaal.api.errors import GENERIC_CODES, registered_codes
     from leerportaal.errors import codes
 
-    all_codes = {code: status for code, status in GENERIC_CODES.items()}
+    all_codes = dict(GENERIC_CODES)
     for code, (status, _message) in codes().items():
+        all_codes.setdefault(code, status)
+    for code, status in registered_codes().items():  # not yet DomainErrors
         all_codes.setdefault(code, status)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["ErrorCode"] = {

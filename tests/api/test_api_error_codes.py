@@ -3,6 +3,9 @@ with its own status and headers, and the schema lists every stable code."""
 
 from __future__ import annotations
 
+import pathlib
+import re
+
 import pytest
 from django.utils.translation import gettext_lazy as _
 from rest_framework.test import APIClient
@@ -37,6 +40,18 @@ def test_every_domain_error_code_and_the_generic_ones_are_in_the_schema():
     assert {"already_claimed", "employment_overlap", "not_found"} <= listed
     assert schemas["Error"]["properties"]["code"] == {"$ref": "#/components/schemas/ErrorCode"}
     assert schemas["Error"]["required"] == ["code", "message"]
+
+
+def test_every_code_an_api_view_raises_is_in_the_schema():
+    root = pathlib.Path(__file__).resolve().parents[2]
+    raised = set()
+    for app in ("accounts", "ambassadeurs", "leerportaal", "leerrekening"):
+        for path in (root / app).rglob("*.py"):
+            raised |= set(re.findall(r'ApiError\(\s*code="(\w+)"', path.read_text()))
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    listed = set(response.json()["components"]["schemas"]["ErrorCode"]["enum"])
+    assert raised, "the views raise ApiErrors"
+    assert raised <= listed
 
 
 def test_a_domain_error_answers_with_its_code_status_details_and_headers():
