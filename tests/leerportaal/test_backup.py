@@ -107,7 +107,7 @@ def test_backup_command_keeps_only_the_newest(tmp_path):
 def test_restoring_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(
     tmp_path, scratch_database
 ):
-    fund(factories.UserFactory(), "50.00")
+    fund("50.00", worker=factories.UserFactory())
     before = Transfer.objects.count()
     not_a_backup = tmp_path / "leerportaal-evil.dump"
     not_a_backup.write_text("DROP TABLE leerrekening_transfer;")

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from leerrekening.models import OneTimeCode
 from leerrekening.services import bookings as services
-from leerrekening.services.confirmation import _code_hash
+from leerrekening.services.confirmation import code_check_params
 from tests.factories import TEST_PASSWORD
 
 CODE = "135790"
@@ -46,10 +46,11 @@ def booking_post(client, course, **overrides):
 
 
 def give_code(user) -> None:
-    """As if the e-mailed code had arrived (one_time_code_send, without the e-mail)."""
+    """As if the e-mailed code had arrived (one_time_code_send, without the e-mail). The stored
+    hash is the one a right guess makes (code_check_params)."""
     OneTimeCode.objects.create(
         user=user,
         purpose="booking",
-        code_hash=_code_hash(user_id=user.pk, code=CODE),
+        code_hash=code_check_params(user_id=user.pk, code=CODE)["code_guess"],
         expires_at=timezone.now() + datetime.timedelta(minutes=10),
     )
