@@ -194,7 +194,7 @@ class ApiKeyAdmin(ReauthenticationRequiredAdminMixin, EmployerScopedAdmin):
                 name=obj.name, employer=obj.employer, provider=obj.provider, by=request.user
             )
         except ApiKeyError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(exc.message) from exc
         obj.__dict__.update({k: v for k, v in key.__dict__.items() if not k.startswith("_")})
         # Shown once by response_add, on the page that answers this POST. Never through the
         # messages framework: its cookie would carry the key to the next request, readable.

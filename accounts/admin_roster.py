@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_scoping import is_coordinator, managed_employer_ids
 from accounts.models import Employer
 from accounts.services import EmploymentError, employment_end, roster_import
+from leerportaal.errors import message_error
 
 
 class RosterImportForm(forms.Form):
@@ -129,7 +130,7 @@ class RosterAdminMixin(admin.ModelAdmin):
                     try:
                         employment_end(employment=employment, end_date=end_date)
                     except EmploymentError as error:
-                        messages.error(request, f"{employment}: {error}")
+                        message_error(request, error, about=str(employment))
                     else:
                         ended += 1
                 if ended:

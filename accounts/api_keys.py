@@ -13,12 +13,16 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiKey, Employer, User
+from leerportaal.errors import DomainError
 
 
-class ApiKeyError(Exception):
-    pass
+class ApiKeyError(DomainError):
+    code = "api_key_error"
+    status = 400
+    default_message = _("Een sleutel hoort bij precies één werkgever of één opleider.")
 
 
 def _hash(secret: str) -> str:
@@ -32,7 +36,7 @@ def api_key_create(
     """Create a key for one organisation. Returns the row and the key text, which is never
     stored and cannot be shown again."""
     if (employer is None) == (provider is None):
-        raise ApiKeyError("a key belongs to exactly one employer or one provider")
+        raise ApiKeyError
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
@@ -57,7 +61,7 @@ def api_key_authenticate(*, presented: str) -> ApiKey | None:
     """The live key matching the presented text, or None (unknown, malformed or revoked)."""
     if not presented.startswith("lp_") or "." not in presented:
         return None
-    prefix, _, secret = presented[3:].partition(".")
+    prefix, _dot, secret = presented[3:].partition(".")
     key = (
         ApiKey.objects.select_related("employer", "provider")
         .filter(prefix=prefix, revoked_at__isnull=True)

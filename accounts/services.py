@@ -20,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Employer, Employment, User
+from leerportaal.errors import DomainError
 from leerportaal.excel_csv import ExcelCsvReader
 
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE for an exclusion constraint
@@ -29,16 +31,24 @@ ROSTER_MAX_BYTES = 10 * 1024 * 1024
 ROSTER_MAX_LINES = 50_000
 
 
-class EmploymentError(Exception):
+class EmploymentError(DomainError):
     """A change to an employment that the rules refuse; the message is for the user."""
+
+    code = "employment_error"
+    status = 409
+    default_message = gettext_lazy("Dit dienstverband kan zo niet worden vastgelegd.")
 
 
 class EmploymentOverlap(EmploymentError):
-    pass
+    code = "employment_overlap"
+    status = 409
+    default_message = gettext_lazy("Deze werknemer is in die periode al in dienst.")
 
 
 class InvalidEndDate(EmploymentError):
-    pass
+    code = "invalid_end_date"
+    status = 400
+    default_message = gettext_lazy("De einddatum ligt voor de begindatum.")
 
 
 def _is_overlap(error: IntegrityError) -> bool:

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from leerportaal import mail
 from leerportaal.enqueue import send_task_on_commit
 
 _SALT = "accounts.takeover.freeze-link"
@@ -68,6 +69,23 @@ def account_freeze(*, user: User) -> bool:
     from accounts.tasks import account_frozen_notify_coordinators
 
     send_task_on_commit(account_frozen_notify_coordinators, user.pk)
+    return True
+
+
+def account_frozen_notify(*, user_id: int) -> bool:
+    """Tell every active coordinator that an account was frozen through "dit was ik niet".
+
+    One mail to all coordinators, in the portal's language. False when there is nothing to tell
+    (unfrozen in the meantime, or no coordinator). Safe to run twice (a second mail at worst)."""
+    user = User.objects.filter(pk=user_id, frozen_at__isnull=False).first()
+    if user is None:
+        return False
+    recipients = list(
+        User.objects.filter(is_coordinator=True, is_active=True).values_list("email", flat=True)
+    )
+    if not recipients:
+        return False
+    mail.mail_send("accounts/email/account_frozen", {"user_id": user.pk}, to=recipients)
     return True
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employer, User
 from ambassadeurs import selectors
@@ -24,33 +25,61 @@ from ambassadeurs.models import (
     Outcome,
 )
 from leerportaal.enqueue import send_task_on_commit
+from leerportaal.errors import DomainError
 
 # A worker can have this many requests waiting at once; more is almost always a double click.
 MAX_OPEN_REQUESTS_PER_WORKER = 3
 
 
-class AmbassadorError(Exception):
-    """A domain error with a message for the user."""
+class AmbassadorError(DomainError):
+    """A request or conversation the rules refuse; the message is for the person."""
+
+    code = "ambassador_error"
+    status = 400
+    default_message = _("Dit kan niet.")
 
 
 class NotAllowed(AmbassadorError):
-    pass
+    """Not this person's request or conversation: for them it does not exist (404)."""
+
+    code = "not_found"
+    status = 404
+    default_message = _("Niet gevonden")
 
 
 class NotAWorkplace(AmbassadorError):
-    pass
+    code = "not_a_workplace"
+    status = 404
+    default_message = _("Niet gevonden")
 
 
 class TooManyOpenRequests(AmbassadorError):
-    pass
+    code = "too_many_open_requests"
+    status = 409
+    default_message = _(
+        "Je hebt al 3 vragen die nog wachten. Wacht tot een leerambassadeur je belt."
+    )
 
 
 class AlreadyClaimed(AmbassadorError):
-    pass
+    code = "already_claimed"
+    status = 409
+    default_message = _("Een andere leerambassadeur heeft deze vraag al opgepakt.")
 
 
 class InvalidConversation(AmbassadorError):
-    pass
+    """A field of the request or conversation is not valid; `field` names it (also in the API's
+    `fields`)."""
+
+    code = "validation_error"
+    status = 400
+    default_message = _("Dit gesprek heeft een ongeldig veld.")
+
+    def __init__(self, field: str = "non_field_errors", message=None):
+        self.field = field
+        super().__init__(
+            message, details={"fields": {field: [str(_("Niet geldig voor dit gesprek."))]}}
+        )
 
 
 @transaction.atomic
@@ -97,7 +126,7 @@ def request_cancel(*, request: ConversationRequest, worker: User) -> Conversatio
     if locked.worker_id != worker.pk:
         raise NotAllowed
     if locked.status not in (ConversationRequest.Status.OPEN, ConversationRequest.Status.CLAIMED):
-        raise InvalidConversation("status")
+        raise InvalidConversation("status", _("Deze vraag kan niet meer worden ingetrokken."))
     locked.status = ConversationRequest.Status.CANCELLED
     locked.save(update_fields=["status"])
     return locked
@@ -183,7 +212,7 @@ def conversation_log(
         if request.claimed_by_id != ambassador.pk:
             raise NotAllowed
         if request.status != ConversationRequest.Status.CLAIMED:
-            raise InvalidConversation("request")
+            raise InvalidConversation("request", _("Dit gesprek is al vastgelegd."))
         employer = request.employer
         worker = request.worker
         request.status = ConversationRequest.Status.DONE

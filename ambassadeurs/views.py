@@ -25,6 +25,7 @@ from ambassadeurs.forms import ConversationForm, FiguresFilterForm, RequestForm
 from ambassadeurs.models import ConversationRequest
 from leerportaal import ratelimit
 from leerportaal.client_address import client_address
+from leerportaal.errors import message_error
 
 # --- Worker ---------------------------------------------------------------------------------------
 
@@ -78,11 +79,8 @@ def request_create(request):
                 contact=data["contact"],
                 anonymous=data["anonymous"],
             )
-        except services.TooManyOpenRequests:
-            messages.error(
-                request,
-                _("Je hebt al 3 vragen die nog wachten. Wacht tot een leerambassadeur je belt."),
-            )
+        except services.TooManyOpenRequests as exc:
+            message_error(request, exc)
             return redirect("ambassadeurs:worker-home")
         except services.NotAWorkplace as exc:
             raise Http404 from exc
@@ -107,8 +105,8 @@ def worker_request_cancel(request, pk: int):
     own = get_object_or_404(selectors.requests_of_worker(worker=request.user), pk=pk)
     try:
         services.request_cancel(request=own, worker=request.user)
-    except services.InvalidConversation:
-        messages.error(request, _("Deze vraag kan niet meer worden ingetrokken."))
+    except services.InvalidConversation as exc:
+        message_error(request, exc)
     else:
         messages.success(request, _("Je vraag is ingetrokken."))
     return redirect("ambassadeurs:worker-home")
@@ -185,8 +183,8 @@ def request_claim(request, pk: int):
     )
     try:
         services.request_claim(request=found, ambassador=request.user)
-    except services.AlreadyClaimed:
-        messages.error(request, _("Een andere leerambassadeur heeft deze vraag al opgepakt."))
+    except services.AlreadyClaimed as exc:
+        message_error(request, exc)
         return redirect("ambassadeurs:start")
     except services.NotAllowed as exc:
         raise Http404 from exc
@@ -245,8 +243,8 @@ def conversation_create(request):
             )
         except services.NotAllowed as exc:
             raise Http404 from exc
-        except services.InvalidConversation:
-            messages.error(request, _("Dit gesprek is al vastgelegd."))
+        except services.InvalidConversation as exc:
+            message_error(request, exc)
             return redirect("ambassadeurs:start")
         messages.success(request, _("Het gesprek is vastgelegd."))
         return redirect("ambassadeurs:conversation-detail", pk=conversation.pk)

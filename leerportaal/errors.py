@@ -59,8 +59,9 @@ def form_error(form, exc: DomainError, field: str | None = None) -> None:
     form.add_error(field, exc.message)
 
 
-def message_error(request, exc: DomainError) -> None:
-    """Show a domain error as a flash message on the next page."""
+def message_error(request, exc: DomainError, *, about: str | None = None) -> None:
+    """Show a domain error as a flash message on the next page (`about: message` when the page
+    names several things, e.g. one line per refused employment)."""
     from django.contrib import messages
 
-    messages.error(request, exc.message)
+    messages.error(request, f"{about}: {exc.message}" if about else exc.message)

@@ -370,6 +370,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "EXTENSIONS_INFO": {},
+    # The error shape and every stable error code (components Error and ErrorCode).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "leerportaal.api.schema.error_components",
+    ],
 }
 
 # Content Security Policy: scripts only from us (an inline script needs the request's nonce),

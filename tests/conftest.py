@@ -2,17 +2,24 @@
 
 alice: a worker at employer Acme; bob: a worker at Bouw BV; hanna: Acme's HR (employer staff);
 olaf: staff of an approved provider; carla: a coordinator; amir: an ambassador who is also a worker.
+
+Fixtures live in the conftest.py of the directory that uses them (here: those of more than one
+directory); plain helpers in tests/support/. No test module imports another.
 """
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from leerportaal import embedded
 from tests import factories
 from tests.support.auth import TEST_TOTP_SECRET, with_second_factor  # noqa: F401 (used below)
+from tests.support.funding import fund
 
 
 def pytest_unconfigure(config):
@@ -155,3 +162,46 @@ def anouk(acme):
     factories.EmploymentFactory(worker=worker, employer=acme, employee_number="000103")
     factories.AmbassadorshipFactory(ambassador=worker, employer=acme)
     return worker
+
+
+# --- Shared by the portal tests (leerrekening, accounts, leerportaal) ---
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process, as a worker would, so their effects (e-mails) can be checked."""
+    from leerportaal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def funded_alice(alice, acme):
+    """alice with EUR 1,000 from Acme, ending in 60 days."""
+    fund(
+        "1000.00",
+        worker=alice,
+        funder=factories.FunderFactory(employer=acme),
+        ends_on=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    return alice
+
+
+@pytest.fixture
+def provider(olaf):
+    """olaf's provider."""
+    return olaf.provider_memberships.get().provider
+
+
+@pytest.fixture
+def course(provider):
+    return factories.CourseFactory(
+        provider=provider,
+        title="Basiscursus lassen",
+        description="Leer lassen met MIG/MAG in de werkplaats.",
+        price=Decimal("450.00"),
+        capacity=12,
+    )

@@ -11,7 +11,6 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Employment
-from leerportaal.api.errors import ApiError
 from leerportaal.api.permissions import IsEmployerKey
 
 
@@ -75,15 +74,13 @@ class EmploymentsApi(APIView):
         data = self.EmploymentInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            employment = services.employment_hire(
-                employer=request.user.employer,
-                email=values["email"],
-                full_name=values["full_name"],
-                employee_number=values["employee_number"],
-                start_date=values["start_date"],
-                end_date=values.get("end_date"),
-            )
-        except services.EmploymentError as exc:
-            raise ApiError(code="employment_overlap", message=str(exc), status_code=409) from exc
+        # EmploymentOverlap is answered by the API's handler: 409 employment_overlap.
+        employment = services.employment_hire(
+            employer=request.user.employer,
+            email=values["email"],
+            full_name=values["full_name"],
+            employee_number=values["employee_number"],
+            start_date=values["start_date"],
+            end_date=values.get("end_date"),
+        )
         return Response(EmploymentOutput(employment).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,8 @@
-"""Ambassador API: open requests (list, claim) and my conversations (create, list)."""
+"""Ambassador API: open requests (list, claim) and my conversations (create, list).
+
+The services' refusals are DomainErrors (ambassadeurs.services.AmbassadorError): the API's
+exception handler answers them with their code and status (not_found, already_claimed,
+validation_error with `fields`)."""
 
 from __future__ import annotations
 
@@ -35,23 +39,6 @@ class RequestOutput(serializers.Serializer):
         return None
 
 
-def _ambassador_error(exc: services.AmbassadorError):
-    if isinstance(exc, services.AlreadyClaimed):
-        return ApiError(
-            code="already_claimed",
-            message="Someone else already took this request.",
-            status_code=409,
-        )
-    if isinstance(exc, services.InvalidConversation):
-        field = str(exc) or "non_field_errors"
-        return ApiError(
-            code="validation_error",
-            message="The conversation has an invalid field.",
-            extra={"fields": {field: ["Not valid for this conversation."]}},
-        )
-    return ApiError(code="not_found", message="Not found.", status_code=404)
-
-
 class RequestListApi(APIView):
     permission_classes = [IsAmbassador]
 
@@ -70,10 +57,8 @@ class RequestClaimApi(APIView):
     def post(self, request, request_id: int):
         visible = selectors.requests_visible_to_ambassador(ambassador=request.user)
         conversation_request = get_object_or_404(visible, pk=request_id)
-        try:
-            claimed = services.request_claim(request=conversation_request, ambassador=request.user)
-        except services.AmbassadorError as exc:
-            raise _ambassador_error(exc) from exc
+        # A refusal (services.AmbassadorError, a DomainError) is answered by the API's handler.
+        claimed = services.request_claim(request=conversation_request, ambassador=request.user)
         claimed = ConversationRequest.objects.select_related("employer", "worker").get(
             pk=claimed.pk
         )
@@ -149,16 +134,12 @@ class ConversationApi(APIView):
                 message="Give request_id (a request you claimed) or employer_id (a workplace you serve).",
                 extra={"fields": {"request_id": ["request_id or employer_id is required."]}},
             )
-        try:
-            conversation = services.conversation_log(
-                ambassador=request.user,
-                request=conversation_request,
-                employer=employer
-                or (conversation_request.employer if conversation_request else None),
-                **values,
-            )
-        except services.AmbassadorError as exc:
-            raise _ambassador_error(exc) from exc
+        conversation = services.conversation_log(
+            ambassador=request.user,
+            request=conversation_request,
+            employer=employer or (conversation_request.employer if conversation_request else None),
+            **values,
+        )
         conversation = (
             selectors.conversations_of_ambassador(ambassador=request.user)
             .prefetch_related("topics")

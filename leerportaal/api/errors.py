@@ -2,8 +2,14 @@
 
     {"code": "validation_error", "message": "...", "fields": {"amount": ["..."]}}
 
-Domain errors of the services carry their own code (insufficient_funds, idempotency_conflict, …)
-and become 4xx here, so bad input never ends in a 500.
+Every `leerportaal.errors.DomainError` a service raises becomes
+`{"code": exc.code, "message": exc.message, **exc.details}` with `exc.status` and `exc.headers`,
+so bad input never ends in a 500 and the code is the service's own. The handler's generic codes
+(`GENERIC_CODES`) and every domain code are listed in the OpenAPI schema (`ErrorCode`,
+leerportaal/api/schema.py).
+
+`register_domain_error` is the older way (a plain exception class and a status); it keeps working
+until every app's errors are DomainErrors.
 """
 
 from __future__ import annotations
@@ -14,12 +20,54 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-# Domain error classes are registered by the apps that define them: (class, http status).
+from leerportaal.errors import DomainError
+
+# The codes this handler and the views' ApiError raises answer with, besides the DomainError
+# codes (leerportaal.errors.codes()). Listed in the schema; a test finds every ApiError code here.
+GENERIC_CODES: dict[str, int] = {
+    "validation_error": 400,
+    "parse_error": 400,
+    "idempotency_key_missing": 400,
+    "not_authenticated": 401,
+    "authentication_failed": 401,
+    "invalid_api_key": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "not_acceptable": 406,
+    "unsupported_media_type": 415,
+    "no_prepaid_account": 409,  # leerrekening/api/employer.py: the employer has no funder yet
+    "throttled": 429,
+    # leerrekening/api/bookings.py raises these as ApiErrors while the confirmation errors are
+    # plain exceptions; drop them here once those are DomainErrors (codes() then lists them).
+    "confirmation_locked": 429,
+    "too_many_codes": 429,
+}
+
+# Older registrations: (class, http status), for errors that are not DomainErrors yet.
 DOMAIN_ERRORS: list[tuple[type[Exception], int]] = []
+
+# Attributes some domain errors carry that the API has always shown (as text).
+_LEGACY_ATTRIBUTES = ("available", "requested")
 
 
 def register_domain_error(exc_class: type[Exception], http_status: int) -> None:
     DOMAIN_ERRORS.append((exc_class, http_status))
+
+
+def registered_codes() -> dict[str, int]:
+    """The codes of the older registered classes and their subclasses (for the schema)."""
+    found: dict[str, int] = {}
+
+    def walk(cls, http_status):
+        if isinstance(cls.__dict__.get("code"), str):
+            found.setdefault(cls.__dict__["code"], http_status)
+        for sub in cls.__subclasses__():
+            walk(sub, http_status)
+
+    for exc_class, http_status in DOMAIN_ERRORS:
+        walk(exc_class, http_status)
+    return found
 
 
 class ApiError(exceptions.APIException):
@@ -51,14 +99,31 @@ def _flatten(detail) -> dict:
     }
 
 
-def exception_handler(exc, context):
+def domain_error_body(exc: Exception) -> dict:
+    """The JSON body of a domain error (a DomainError or a registered older class)."""
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "message": str(exc.message), **exc.details}
+    else:
+        body = {"code": getattr(exc, "code", "domain_error"), "message": str(exc)}
+    for attr in _LEGACY_ATTRIBUTES:
+        if attr not in body and hasattr(exc, attr):
+            body[attr] = str(getattr(exc, attr))
+    return body
+
+
+def _domain_error_response(exc: Exception) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(domain_error_body(exc), status=exc.status, headers=exc.headers or None)
     for exc_class, http_status in DOMAIN_ERRORS:
         if isinstance(exc, exc_class):
-            body = {"code": getattr(exc, "code", "domain_error"), "message": str(exc)}
-            for attr in ("available", "requested"):
-                if hasattr(exc, attr):
-                    body[attr] = str(getattr(exc, attr))
-            return Response(body, status=http_status)
+            return Response(domain_error_body(exc), status=http_status)
+    return None
+
+
+def exception_handler(exc, context):
+    response = _domain_error_response(exc)
+    if response is not None:
+        return response
     if isinstance(exc, Http404):
         return Response({"code": "not_found", "message": "Not found."}, status=404)
     if isinstance(exc, PermissionDenied):

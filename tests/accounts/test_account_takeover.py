@@ -1,8 +1,6 @@
 """Account takeover, tried as a stolen session would (issue 16): every path that could turn a
 session into a permanent account is refused, with nothing changed."""
 
-# Fixtures imported from portal_fixtures are parameters here, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import re
@@ -15,12 +13,6 @@ from django.utils import timezone
 
 from accounts.models import ApiKey
 from tests.factories import TEST_PASSWORD
-from tests.leerrekening.portal_fixtures import (  # noqa: F401 (fixtures)
-    celery_eager,
-    course,
-    funded_alice,
-    provider,
-)
 from tests.support.auth import reauthenticate
 
 pytestmark = pytest.mark.django_db

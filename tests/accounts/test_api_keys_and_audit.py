@@ -103,7 +103,7 @@ def test_course_and_provider_changes_are_audited_for_coordinators(client, carla,
 
 
 def test_scheme_changes_are_audited(client, carla, acme):
-    from tests.leerrekening.test_scheme_rules import make_scheme
+    from tests.support.deposits import make_scheme
 
     scheme = make_scheme(factories.FunderFactory(employer=acme), acme)
     scheme.amount = "750.00"

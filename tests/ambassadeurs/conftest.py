@@ -1,4 +1,5 @@
-"""Fixtures for the ambassador tests, on top of the personas in tests/conftest.py."""
+"""Fixtures for the ambassador tests, on top of the personas (and celery_eager) in
+tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -9,20 +10,8 @@ from django.utils import timezone
 
 from ambassadeurs import services
 from ambassadeurs.models import Channel, Outcome, Topic
-from leerportaal.celery import app
 from tests import factories
-
-SECRET_NOTES = "Vertrouwelijk: wil weg bij Acme, twijfelt over de bouw."
-SECRET_MESSAGE = "Ik heb moeite met lezen en durf het niet te zeggen."
-
-
-@pytest.fixture
-def celery_eager():
-    """Run tasks in-process, as a worker would, so their effects (e-mails) can be checked."""
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = previous
+from tests.support.ambassadors import SECRET_MESSAGE, SECRET_NOTES
 
 
 @pytest.fixture

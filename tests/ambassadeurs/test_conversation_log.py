@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ambassadeurs import services
 from ambassadeurs.models import Conversation
-from tests.ambassadeurs.conftest import SECRET_NOTES
+from tests.support.ambassadors import SECRET_NOTES
 
 pytestmark = pytest.mark.django_db
 

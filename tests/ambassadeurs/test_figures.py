@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from ambassadeurs.selectors import SMALL_GROUP_THRESHOLD
 from tests import factories
-from tests.ambassadeurs.conftest import SECRET_NOTES
+from tests.support.ambassadors import SECRET_NOTES
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core import mail
 
 from ambassadeurs import tasks
 from tests import factories
-from tests.ambassadeurs.conftest import SECRET_NOTES
+from tests.support.ambassadors import SECRET_NOTES
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.ambassadeurs.conftest import SECRET_MESSAGE, SECRET_NOTES
+from tests.support.ambassadors import SECRET_MESSAGE, SECRET_NOTES
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from ambassadeurs import services, tasks
 from ambassadeurs.models import Channel, Conversation, ConversationRequest, Outcome, Topic
-from tests.ambassadeurs.conftest import SECRET_MESSAGE
+from tests.support.ambassadors import SECRET_MESSAGE
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import Employment
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import funded
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_the_schema_is_openapi_3_and_the_docs_render_offline(api):
 
 def test_my_account_shows_balance_reserved_available_and_tranches(api, acme, alice):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "500.00")
+    fund("500.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("300.00"), idempotency_key="d",
         ends_on=datetime.date(2030, 1, 1),
@@ -77,7 +77,7 @@ def test_my_account_shows_balance_reserved_available_and_tranches(api, acme, ali
 
 def test_my_transfers_page_by_keyset(api, acme, alice):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "100.00")
+    fund("100.00", funder=funder)
     for i in range(5):
         ledger.deposit_create(
             funder=funder, worker=alice, amount=Decimal("1.00"), idempotency_key=f"d{i}"

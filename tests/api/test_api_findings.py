@@ -18,7 +18,8 @@ from leerrekening.models import Booking, DepositBatch, Transfer
 from leerrekening.services import ledger
 from tests import factories
 from tests.factories import TEST_PASSWORD
-from tests.leerrekening.deposits_support import funded_funder, upload
+from tests.support.deposits import upload
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +27,14 @@ BATCH = "api:v1:employer-deposit-batch"
 
 
 def test_a_sector_funds_batch_paid_to_my_roster_is_404_like_a_missing_id(employer_api, acme, alice):
-    acme_funder = funded_funder(acme)
-    fund = factories.FunderFactory(name="O&O-fonds Retail", kind="sector_fund", employer=None)
-    ledger.funding_record(funder=fund, amount=Decimal("1000.00"), idempotency_key="fund-fonds")
-    fund_batch = upload(fund, acme, ["000101;77,00"])
+    acme_funder = fund("100000.00", employer=acme)
+    sector_fund = factories.FunderFactory(
+        name="O&O-fonds Retail", kind="sector_fund", employer=None
+    )
+    ledger.funding_record(
+        funder=sector_fund, amount=Decimal("1000.00"), idempotency_key="fund-fonds"
+    )
+    fund_batch = upload(sector_fund, acme, ["000101;77,00"])
     own_batch = upload(acme_funder, acme, ["000101;12,00"])
     assert fund_batch.status != DepositBatch.Status.REJECTED, fund_batch.errors
     client = employer_api(acme)
@@ -50,7 +55,7 @@ def test_a_sector_funds_batch_paid_to_my_roster_is_404_like_a_missing_id(employe
 # --- The stored idempotency request hash ---------------------------------------------------------
 @pytest.fixture
 def alice_with_budget(alice, acme):
-    funder = funded_funder(acme)
+    funder = fund("100000.00", employer=acme)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("500.00"), idempotency_key="d"
     )
@@ -108,7 +113,7 @@ def _upload(client, key: str, content: bytes):
 
 
 def test_an_upload_with_the_same_name_but_other_content_is_not_a_replay(employer_api, acme, alice):
-    funded_funder(acme)
+    fund("100000.00", employer=acme)
     client = employer_api(acme)
     first = _upload(client, "upload-1", b"personeelsnummer;bedrag\n000101;10,00\n")
     assert first.status_code == 202, first.json()

@@ -18,7 +18,8 @@ from leerrekening.models import Booking, DepositBatch, Transfer
 from leerrekening.services import ledger
 from tests import factories
 from tests.factories import TEST_PASSWORD
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, funded
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def api():
 @pytest.fixture
 def acme_funder(acme):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     return funder
 
 
@@ -219,7 +220,7 @@ def test_the_new_employer_registers_a_hire_and_the_account_and_former_job_stay(
 @pytest.mark.django_db(transaction=True)
 def test_20_concurrent_calls_with_one_key_have_one_effect(alice, acme):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("500.00"), idempotency_key="d"
     )

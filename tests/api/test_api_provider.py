@@ -14,7 +14,8 @@ from leerrekening.models import Transfer
 from leerrekening.services import bookings as booking_services
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, funded
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def provider(db):
 @pytest.fixture
 def booking(alice, acme, provider):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("800.00"), idempotency_key="d"
     )

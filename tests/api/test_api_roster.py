@@ -14,7 +14,7 @@ from accounts.models import Employment, User
 from leerrekening.models import Tranche
 from leerrekening.services import deposits
 from tests import factories
-from tests.leerrekening.deposits_support import quarterly_cao_schemes, run_schemes
+from tests.support.deposits import quarterly_cao_schemes, run_schemes
 
 pytestmark = pytest.mark.django_db
 

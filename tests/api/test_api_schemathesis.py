@@ -17,7 +17,7 @@ from schemathesis import checks
 from accounts.api_keys import api_key_create
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import funded
+from tests.support.funding import fund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -51,7 +51,7 @@ def keep_test_connection():
 def credentials(keep_test_connection, acme, alice, amir, amir_at_acme, carla):
     """Real data behind the calls: a funded worker who is also reachable by an ambassador."""
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("300.00"), idempotency_key="d"
     )

@@ -17,7 +17,7 @@ from django.db import connection
 from leerportaal import backup
 from leerrekening.models import Transfer
 from tests import factories
-from tests.leerrekening.portal_fixtures import fund
+from tests.support.funding import fund
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -64,8 +64,8 @@ def count_in(database: dict, table: str) -> int:
 
 def test_a_backup_restored_into_a_scratch_database_keeps_the_books(tmp_path, scratch_database):
     worker = factories.UserFactory()
-    fund(worker, "250.00")
-    fund(worker, "100.00")
+    fund("250.00", worker=worker)
+    fund("100.00", worker=worker)
     entries = Transfer.objects.count()
     assert entries > 0
 
@@ -107,7 +107,7 @@ def test_backup_command_keeps_only_the_newest(tmp_path):
 def test_restoring_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(
     tmp_path, scratch_database
 ):
-    fund(factories.UserFactory(), "50.00")
+    fund("50.00", worker=factories.UserFactory())
     before = Transfer.objects.count()
     not_a_backup = tmp_path / "leerportaal-evil.dump"
     not_a_backup.write_text("DROP TABLE leerrekening_transfer;")

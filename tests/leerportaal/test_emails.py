@@ -2,8 +2,6 @@
 a plain-text part and an HTML part in the portal's layout with the configured SITE_URL; Dutch by
 default, English when asked. Each mail is triggered the way the product sends it."""
 
-# Fixtures imported from portal_fixtures are parameters here, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
 from __future__ import annotations
 
 import datetime
@@ -17,13 +15,6 @@ from ambassadeurs import tasks as ambassadeur_tasks
 from leerrekening.services import notifications
 from tests import factories
 from tests.factories import TEST_PASSWORD
-from tests.leerrekening.portal_fixtures import (  # noqa: F401 (fixtures)
-    celery_eager,
-    course,
-    fund,
-    funded_alice,
-    provider,
-)
 from tests.support.auth import reauthenticate
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +144,7 @@ def test_the_booking_code_mail(
 def test_a_booking_notice_mail(
     funded_alice, course, celery_eager, django_capture_on_commit_callbacks
 ):
-    from tests.leerrekening.test_booking import book
+    from tests.support.booking import book
 
     with django_capture_on_commit_callbacks(execute=True):
         book(funded_alice, course)

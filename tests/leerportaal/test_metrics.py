@@ -13,7 +13,7 @@ from leerportaal.celery import app as celery_app
 from leerrekening import tasks
 from leerrekening.services.bookings import booking_create
 from tests import factories
-from tests.leerrekening.portal_fixtures import fund
+from tests.support.funding import fund
 from tests.support.processes import (
     CeleryWorker,
     RedisServer,
@@ -28,7 +28,7 @@ TOKEN = "a-long-random-metrics-token-for-tests"
 @pytest.fixture
 def booking(db):
     worker = factories.UserFactory()
-    fund(worker, "500.00")
+    fund("500.00", worker=worker)
     course = factories.CourseFactory(price=Decimal("120.00"))
     return booking_create(
         worker=worker, course=course, work_related=True, pays_rest_self=False, request_token="m"

@@ -22,7 +22,7 @@ from leerrekening.models import (
     ProviderMembership,
     Tranche,
 )
-from tests.leerrekening.ledger_helpers import assert_invariants_hold
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = pytest.mark.django_db
 

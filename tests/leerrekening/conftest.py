@@ -1,8 +1,12 @@
-"""Fixtures shared by the ledger tests; a test module may define its own of the same name."""
+"""Fixtures shared by the leerrekening tests (personas, funded_alice, provider and course are in
+tests/conftest.py); a test module may define its own of the same name."""
+
+from decimal import Decimal
 
 import pytest
 
 from tests import factories
+from tests.support.funding import fund
 
 
 @pytest.fixture
@@ -11,5 +15,25 @@ def funder(acme):
 
 
 @pytest.fixture
-def provider(db):
-    return factories.ProviderFactory(name="Vakschool")
+def other_course(db):
+    """A course of another provider, which olaf has nothing to do with."""
+    return factories.CourseFactory(
+        provider=factories.ProviderFactory(name="Andere Academie"),
+        title="Geheime cursus voor de buren",
+        price=Decimal("333.00"),
+    )
+
+
+@pytest.fixture
+def olaf_course_booking(olaf, alice, acme):
+    """alice (with EUR 1,000) booked a EUR 450 course of olaf's provider: (booking, olaf)."""
+    from leerrekening.services.bookings import booking_create
+
+    fund("1000.00", worker=alice, funder=factories.FunderFactory(employer=acme))
+    course = factories.CourseFactory(
+        provider=olaf.provider_memberships.get().provider, price=Decimal("450.00")
+    )
+    booking = booking_create(
+        worker=alice, course=course, work_related=True, pays_rest_self=False, request_token="o"
+    )
+    return booking, olaf

@@ -26,7 +26,8 @@ from leerrekening.selectors_deposits import funder_uptake_by_quarter, uptake_may
 from leerrekening.services import bookings as booking_services
 from leerrekening.services import deposits, ledger
 from tests import factories
-from tests.leerrekening.deposits_support import funded_funder, roster, run_schemes, upload
+from tests.support.deposits import roster, run_schemes, upload
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -44,12 +45,12 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def acme_funder(acme):
-    return funded_funder(acme, "5000.00")
+    return fund("5000.00", employer=acme)
 
 
 @pytest.fixture
 def bouw_funder(bouw):
-    return funded_funder(bouw, "9000.00")
+    return fund("9000.00", employer=bouw)
 
 
 @pytest.fixture
@@ -407,7 +408,7 @@ def test_coordinator_sees_pending_approvals_and_frozen_bookings(client, carla, a
     approved = factories.ProviderFactory()
     factories.CourseFactory(provider=approved, approved_at=None)
     course = factories.CourseFactory(provider=approved, price=D("40.00"))
-    deposit(funded_funder(acme, "1000.00"), alice, "100.00")
+    deposit(fund("1000.00", employer=acme), alice, "100.00")
     booking = booking_services.booking_create(
         worker=alice, course=course, work_related=True, pays_rest_self=False, request_token="t"
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from leerrekening.selectors_portal import BalancePoint, balance_over_time
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.portal_fixtures import fund
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -32,9 +32,9 @@ def history(alice):
     """alice: EUR 100 two years ago (before the window), EUR 300 ten days ago, EUR 50 reserved
     three days ago; today is NOW."""
     with at(730):
-        fund(alice, "100.00")
+        fund("100.00", worker=alice)
     with at(10):
-        fund(alice, "300.00")
+        fund("300.00", worker=alice)
     with at(3):
         ledger.reservation_create(
             worker=alice,
@@ -72,7 +72,7 @@ def test_a_reload_without_new_money_reads_the_chart_from_the_cache(history):
 def test_money_that_moves_shows_in_the_chart_at_once(history):
     with at(0):
         balance_over_time(worker=history)  # cached
-        fund(history, "25.00")
+        fund("25.00", worker=history)
         points = balance_over_time(worker=history)
     assert points[-1] == BalancePoint(day=timezone.localdate(NOW), balance=D("375.00"))
 
@@ -85,12 +85,12 @@ def test_money_moved_in_another_request_shows_in_the_chart_at_once(alice):
 
     from django.db import connections
 
-    fund(alice, "100.00")
+    fund("100.00", worker=alice)
     before = balance_over_time(worker=alice)
 
     def deposit_elsewhere():
         try:
-            fund(alice, "40.00")
+            fund("40.00", worker=alice)
         finally:
             connections.close_all()
 

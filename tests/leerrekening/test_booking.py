@@ -1,8 +1,5 @@
 """Booking, cancelling and freezing: the money moves as designed, the fraud lessons hold."""
 
-# Fixtures imported from portal_fixtures are parameters here, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime
@@ -18,38 +15,12 @@ from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
 from leerrekening.services import bookings as services
 from leerrekening.services import confirmation
 from tests import factories
-from tests.factories import TEST_PASSWORD
-from tests.leerrekening.ledger_helpers import assert_invariants_hold
-from tests.leerrekening.portal_fixtures import (  # noqa: F401
-    celery_eager,
-    course,
-    fund,
-    funded_alice,
-    other_course,
-    provider,
-)
+from tests.support.booking import book, booking_post
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-def book(
-    worker,
-    course,
-    *,
-    token="t1",  # noqa: S107 — a form token, not a password
-    pays_rest_self=False,
-    work_related=True,
-    code=None,
-):
-    return services.booking_create(
-        worker=worker,
-        course=course,
-        work_related=work_related,
-        pays_rest_self=pays_rest_self,
-        request_token=token,
-        code=code,
-    )
 
 
 def test_booking_reserves_the_price_and_the_available_balance_drops(funded_alice, course):
@@ -83,7 +54,7 @@ def test_a_reused_token_for_another_course_is_refused(funded_alice, course, prov
 
 
 def test_a_price_above_the_balance_is_refused_with_what_is_available(alice, course):
-    fund(alice, "100.00")
+    fund("100.00", worker=alice)
     with pytest.raises(services.InsufficientBudget) as caught:
         book(alice, course)
     assert caught.value.available == D("100.00")
@@ -92,7 +63,7 @@ def test_a_price_above_the_balance_is_refused_with_what_is_available(alice, cour
 
 
 def test_paying_the_rest_yourself_reserves_what_the_budget_covers(alice, course):
-    fund(alice, "100.00")
+    fund("100.00", worker=alice)
     booking = book(alice, course, pays_rest_self=True)
 
     assert booking.budget_amount == D("100.00")
@@ -125,7 +96,7 @@ def test_unapproved_courses_and_providers_cannot_be_booked(funded_alice, provide
 
 def test_a_full_course_cannot_be_booked(funded_alice, bob, provider):
     course = factories.CourseFactory(provider=provider, capacity=1, price=D("10.00"))
-    fund(bob, "50.00")
+    fund("50.00", worker=bob)
     book(bob, course)
     with pytest.raises(services.CourseFull):
         book(funded_alice, course)
@@ -148,7 +119,7 @@ def test_a_course_takes_at_most_the_capped_number_of_bookings_per_period(
     settings, funded_alice, bob, course
 ):
     settings.BOOKING_MAX_PER_COURSE_PER_PERIOD = 1
-    fund(bob, "500.00")
+    fund("500.00", worker=bob)
     book(bob, course)
     with pytest.raises(services.CourseBookingCapReached):
         book(funded_alice, course)
@@ -280,17 +251,6 @@ def test_the_database_refuses_amounts_that_do_not_add_up_to_the_price(funded_ali
 # --- Through the web: fresh confirmation ---------------------------------------------------------
 
 
-def booking_post(client, course, **overrides):
-    data = {
-        "request_token": "tok-1",
-        "work_related": "yes",
-        "confirm_with": "password",
-        "password": TEST_PASSWORD,
-        **overrides,
-    }
-    return client.post(reverse("leerrekening:booking-create", args=[course.pk]), data)
-
-
 def test_booking_through_the_page_with_the_password_reserves_the_money(
     client, funded_alice, course
 ):
@@ -319,7 +279,7 @@ def test_a_double_submitted_form_books_once(client, funded_alice, course):
 
 
 def test_not_enough_budget_shows_a_clear_message_and_offers_paying_the_rest(client, alice, course):
-    fund(alice, "100.00")
+    fund("100.00", worker=alice)
     client.force_login(alice)
     response = booking_post(client, course)
     assert response.status_code == 200

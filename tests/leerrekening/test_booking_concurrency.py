@@ -13,10 +13,10 @@ from django.utils import timezone
 from leerrekening.models import Booking, Reservation
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import assert_invariants_hold
-from tests.leerrekening.portal_fixtures import fund
-from tests.leerrekening.test_booking import book
-from tests.leerrekening.test_ledger_concurrency import run_concurrently
+from tests.support.booking import book
+from tests.support.concurrency import run_concurrently
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -25,7 +25,7 @@ def funded_workers(n: int, amount: str = "500.00"):
     funder = factories.FunderFactory(employer=factories.EmployerFactory())
     workers = [factories.UserFactory() for _ in range(n)]
     for worker in workers:
-        fund(worker, amount, funder=funder)
+        fund(amount, worker=worker, funder=funder)
     return workers
 
 
@@ -78,7 +78,7 @@ def test_a_budget_for_two_bookings_pays_for_exactly_two_of_many_at_once(db):
 
 def test_one_emailed_code_used_for_many_bookings_at_once_books_once(db):
     from leerrekening.models import OneTimeCode
-    from tests.leerrekening.test_booking_request_cost import CODE, give_code
+    from tests.support.booking import CODE, give_code
 
     (worker,) = funded_workers(1, "1000.00")
     provider = factories.ProviderFactory()

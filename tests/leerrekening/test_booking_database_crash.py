@@ -26,8 +26,8 @@ from django.urls import reverse
 
 from leerrekening.models import Booking, Reservation
 from tests import factories
-from tests.leerrekening.ledger_helpers import assert_invariants_hold
-from tests.leerrekening.portal_fixtures import fund
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -53,7 +53,7 @@ def rush(settings):
     ]
     workers = [factories.UserFactory() for _ in range(THREADS * WORKERS_PER_THREAD)]
     for worker in workers:
-        fund(worker, "1000.00", funder=funder)
+        fund("1000.00", worker=worker, funder=funder)
     return workers, courses
 
 

@@ -2,9 +2,6 @@
 loosening any rule: the statements it runs are pinned, the audit trail's context is left out only
 where no audited model can change, and the one-time code keeps its rules."""
 
-# Fixtures imported from portal_fixtures are parameters here, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime
@@ -23,26 +20,9 @@ from leerrekening.services import bookings as booking_services
 from leerrekening.services import ledger
 from leerrekening.services.confirmation import _code_hash
 from tests import factories
-from tests.leerrekening.portal_fixtures import (  # noqa: F401
-    celery_eager,
-    course,
-    funded_alice,
-    provider,
-)
-from tests.leerrekening.test_booking import book, booking_post
+from tests.support.booking import CODE, book, booking_post, give_code
 
 pytestmark = pytest.mark.django_db
-CODE = "135790"
-
-
-def give_code(user) -> None:
-    """As if the e-mailed code had arrived (one_time_code_send, without the e-mail)."""
-    OneTimeCode.objects.create(
-        user=user,
-        purpose="booking",
-        code_hash=_code_hash(user_id=user.pk, code=CODE),
-        expires_at=timezone.now() + datetime.timedelta(minutes=10),
-    )
 
 
 def book_with_code(client, course, *, token="tok-1", code=CODE):  # noqa: S107 — a form token

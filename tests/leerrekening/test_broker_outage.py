@@ -4,9 +4,6 @@ Real parts: the broker is a real port with nothing listening (kombu really fails
 then a real Redis on that port; the e-mail tasks are read back from its queue.
 """
 
-# Fixtures imported from portal_fixtures are parameters here, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import base64
@@ -19,8 +16,7 @@ from django.core import mail
 
 from leerrekening.models import Booking, Notification
 from leerrekening.services import notifications
-from tests.leerrekening.portal_fixtures import course, funded_alice, provider  # noqa: F401
-from tests.leerrekening.test_booking import booking_post
+from tests.support.booking import booking_post
 from tests.support.processes import RedisServer, celery_pointed_at, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

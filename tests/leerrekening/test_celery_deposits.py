@@ -14,8 +14,9 @@ from django.db import connection
 
 from leerrekening.models import DepositBatch, Transfer
 from leerrekening.services import deposits
-from tests.leerrekening.deposits_support import funded_funder, roster, upload
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
+from tests.support.deposits import roster, upload
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold, balance_of
 from tests.support.processes import (
     CeleryWorker,
     RedisServer,
@@ -57,7 +58,7 @@ def worker_factory(private_redis, tmp_path):
 
 
 def _confirmed_batch(acme, lines: int, amount: str = "10.00") -> DepositBatch:
-    funder = funded_funder(acme, "1000000.00")
+    funder = fund("1000000.00", employer=acme)
     roster(acme, lines)
     batch = upload(funder, acme, [f"{i:06d};{amount}" for i in range(1, lines + 1)])
     assert batch.status == "validated", batch.errors[:3]

@@ -4,9 +4,6 @@ idempotency transaction); 5 wrong ones in 15 minutes lock confirming for 15 minu
 the right password or code; the worker gets an e-mail; coordinators see the lockout; at most 3
 codes are sent per 15 minutes."""
 
-# Fixtures imported from portal_fixtures are parameters here, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import datetime
@@ -29,13 +26,6 @@ from leerrekening.models import (
 from leerrekening.services import confirmation
 from tests import factories
 from tests.factories import TEST_PASSWORD
-from tests.leerrekening.portal_fixtures import (  # noqa: F401
-    celery_eager,
-    course,
-    fund,
-    funded_alice,
-    provider,
-)
 
 D = Decimal
 _keys = itertools.count()

@@ -1,6 +1,5 @@
 """Coordinators approve providers and courses, handle frozen bookings and see the anomaly signal."""
 
-# ruff: noqa: F811
 from __future__ import annotations
 
 import datetime
@@ -13,7 +12,7 @@ from leerrekening.models import Booking
 from leerrekening.selectors_portal import booking_anomalies
 from leerrekening.services import bookings as services
 from tests import factories
-from tests.leerrekening.portal_fixtures import course, fund, funded_alice, provider  # noqa: F401
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +87,7 @@ def test_a_course_with_many_more_bookings_this_week_than_usual_is_signalled(
     quiet = factories.CourseFactory(provider=provider, title="Rustige cursus", capacity=100)
     for n in range(6):
         worker = factories.UserFactory()
-        fund(worker, "1000.00")
+        fund("1000.00", worker=worker)
         for booked in (hot, quiet) if n < 1 else (hot,):
             services.booking_create(
                 worker=worker,

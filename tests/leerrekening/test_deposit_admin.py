@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from leerrekening.models import DepositBatch, TakeoverBatch
 from leerrekening.services import deposits, ledger
-from tests.leerrekening.deposits_support import csv_file, funded_funder, roster, upload
+from tests.support.deposits import csv_file, roster, upload
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +25,13 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def acme_funder(acme):
-    return funded_funder(acme, "5000.00")
+    return fund("5000.00", employer=acme)
 
 
 @pytest.fixture
 def bouw_batch(bouw, bob):
     """Bouw BV's applied batch, with bob's deposit: what hanna (Acme) must never reach."""
-    funder = funded_funder(bouw, "9000.00")
+    funder = fund("9000.00", employer=bouw)
     batch = upload(funder, bouw, ["0042;321,00"], deposit_date=datetime.date.today())
     deposits.deposit_batch_confirm(batch=batch, by=None)
     deposits.deposit_batch_apply(batch_id=batch.pk)

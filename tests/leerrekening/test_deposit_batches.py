@@ -18,8 +18,9 @@ from leerrekening.models import (
     Transfer,
 )
 from leerrekening.services import deposits, ledger
-from tests.leerrekening.deposits_support import TODAY, csv_file, funded_funder, roster, upload
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
+from tests.support.deposits import TODAY, csv_file, roster, upload
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def acme_funded(acme):
-    return funded_funder(acme, "10000.00")
+    return fund("10000.00", employer=acme)
 
 
 def test_a_valid_file_is_stored_as_validated_and_moves_no_money(acme, acme_funded, hanna, sent):
@@ -144,7 +145,7 @@ def test_every_bad_line_is_reported_and_nothing_is_applied(acme, acme_funded, se
 
 
 def test_a_total_above_the_prepaid_balance_is_refused(acme, sent):
-    funder = funded_funder(acme, "100.00")
+    funder = fund("100.00", employer=acme)
     roster(acme, 2)
     batch = upload(funder, acme, ["000001;60", "000002;60"])
     assert [e["code"] for e in batch.errors] == ["total_above_balance"]

@@ -19,8 +19,9 @@ from leerrekening.models import (
     Transfer,
 )
 from leerrekening.services import deposits, ledger, schemes
-from tests.leerrekening.deposits_support import funded_funder, roster, upload
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
+from tests.support.deposits import roster, upload
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def sent(monkeypatch):
 
 
 def confirmed(acme, lines: int, amount: str = "10.00", funds: str = "100000.00") -> DepositBatch:
-    funder = funded_funder(acme, funds)
+    funder = fund(funds, employer=acme)
     roster(acme, lines)
     batch = upload(funder, acme, [f"{i:06d};{amount}" for i in range(1, lines + 1)])
     assert batch.status == "validated", batch.errors[:3]
@@ -112,7 +113,7 @@ def test_the_database_names_each_line_as_line_key_does(acme, sent):
 
 @pytest.mark.django_db
 def test_a_deposit_opens_its_tranche_full_without_a_movement_of_its_own(acme, alice):
-    funder = funded_funder(acme, "100.00")
+    funder = fund("100.00", employer=acme)
     transfer = ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("40.00"), idempotency_key="d1"
     )

@@ -12,13 +12,9 @@ from accounts.models import Employment
 from accounts.services import EmploymentOverlap
 from leerrekening.models import TakeoverBatch, Tranche
 from leerrekening.services import deposits, job_changes, ledger
-from tests.leerrekening.deposits_support import (
-    funded_funder,
-    quarterly_cao_schemes,
-    roster,
-    run_schemes,
-)
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
+from tests.support.deposits import quarterly_cao_schemes, roster, run_schemes
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +30,7 @@ def sent(monkeypatch):
 
 
 def test_a_job_change_keeps_the_account_and_every_tranche(acme, bouw, alice):
-    funder = funded_funder(acme, "1000.00")
+    funder = fund("1000.00", employer=acme)
     ledger.deposit_create(
         funder=funder,
         worker=alice,

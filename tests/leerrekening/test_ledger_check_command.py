@@ -8,7 +8,7 @@ from django.db import connection
 
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import funded
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def books(acme, alice):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "500.00")
+    fund("500.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("200.00"), idempotency_key="d"
     )

@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from leerrekening.models import LedgerAccount, Reservation, Transfer
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of, funded
+from tests.support.concurrency import run_concurrently
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def run_concurrently(n: int, work) -> list:
-    """Start n threads at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def target(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.fixture
 def setup(acme, alice):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "700.00")
+    fund("700.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("700.00"), idempotency_key="d"
     )
@@ -102,8 +81,8 @@ def test_concurrent_post_and_void_of_one_reservation_settle_it_exactly_once(setu
 def test_crossing_transfers_between_the_same_accounts_finish_without_deadlock(db):
     first = factories.FunderFactory()
     second = factories.FunderFactory()
-    funded(first, "1000.00")
-    funded(second, "1000.00")
+    fund("1000.00", funder=first)
+    fund("1000.00", funder=second)
     a = ledger.account_for_funder(funder=first)
     b = ledger.account_for_funder(funder=second)
 
@@ -129,7 +108,7 @@ def test_crossing_transfers_between_the_same_accounts_finish_without_deadlock(db
 
 def test_concurrent_deposit_chunks_from_one_funder_never_overspend_it(db):
     funder = factories.FunderFactory()
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     workers = [factories.UserFactory() for _ in range(40)]
 
     def chunk(i):
@@ -160,7 +139,7 @@ def test_deposit_chunks_and_expiries_of_the_same_workers_never_deadlock(db):
 
     funder = factories.FunderFactory()
     # The funder's account opened first: by id alone, an expiry would lock it before the worker's.
-    funded(funder, "100000.00")
+    fund("100000.00", funder=funder)
     workers = [factories.UserFactory() for _ in range(6)]
     ledger.accounts_for_workers(worker_ids=[w.pk for w in workers])
     rounds = 15

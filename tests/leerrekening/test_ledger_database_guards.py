@@ -8,7 +8,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from leerrekening.models import Reservation, Tranche, Transfer
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, funded
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def deposit(acme, alice):
     funder = factories.FunderFactory(employer=acme)
-    funded(funder, "500.00")
+    fund("500.00", funder=funder)
     return ledger.deposit_create(
         funder=funder, worker=alice, amount=Decimal("200.00"), idempotency_key="d"
     )

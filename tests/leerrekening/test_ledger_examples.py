@@ -8,7 +8,8 @@ import pytest
 from leerrekening.models import Notification, Reservation, Tranche, Transfer
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of, funded
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ D = Decimal
 
 
 def test_funding_deposit_reserve_and_post_move_money_as_in_the_design(funder, alice, provider):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     ledger.deposit_create(
         funder=funder,
         worker=alice,
@@ -40,7 +41,7 @@ def test_funding_deposit_reserve_and_post_move_money_as_in_the_design(funder, al
 
 
 def test_void_returns_the_reservation_in_full_to_the_tranches_it_came_from(funder, alice, provider):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     early = ledger.deposit_create(
         funder=funder, worker=alice, amount=D("100.00"), idempotency_key="early",
         ends_on=datetime.date(2027, 6, 30),
@@ -67,7 +68,7 @@ def test_void_returns_the_reservation_in_full_to_the_tranches_it_came_from(funde
 def test_spending_uses_the_tranche_that_ends_first_and_open_ended_ones_last(
     funder, alice, provider
 ):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     open_ended = ledger.deposit_create(
         funder=funder, worker=alice, amount=D("100.00"), idempotency_key="open"
     )
@@ -90,7 +91,7 @@ def test_spending_uses_the_tranche_that_ends_first_and_open_ended_ones_last(
 
 
 def test_expiry_returns_the_remainder_to_the_funder_and_tells_the_worker(funder, alice, provider):
-    funded(funder, "500.00")
+    fund("500.00", funder=funder)
     deposit = ledger.deposit_create(
         funder=funder, worker=alice, amount=D("500.00"), idempotency_key="dep",
         ends_on=datetime.date(2027, 1, 31),
@@ -120,7 +121,7 @@ def test_expiry_returns_the_remainder_to_the_funder_and_tells_the_worker(funder,
 
 
 def test_a_tranche_the_scheme_lets_the_worker_keep_stays_after_its_end(funder, alice):
-    funded(funder, "200.00")
+    fund("200.00", funder=funder)
     deposit = ledger.deposit_create(
         funder=funder, worker=alice, amount=D("200.00"), idempotency_key="keep",
         ends_on=datetime.date(2026, 1, 31), at_end=Tranche.AtEnd.KEEP,
@@ -133,7 +134,7 @@ def test_a_tranche_the_scheme_lets_the_worker_keep_stays_after_its_end(funder, a
 
 
 def test_a_tranche_past_its_end_is_not_spent_before_the_expiry_task_ran(funder, alice, provider):
-    funded(funder, "200.00")
+    fund("200.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=D("200.00"), idempotency_key="old",
         ends_on=datetime.date(2020, 1, 1),
@@ -146,7 +147,7 @@ def test_a_tranche_past_its_end_is_not_spent_before_the_expiry_task_ran(funder, 
 
 
 def test_workers_are_told_90_and_14_days_before_a_tranche_ends_once_each(funder, alice):
-    funded(funder, "300.00")
+    fund("300.00", funder=funder)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=D("300.00"), idempotency_key="d",
         ends_on=datetime.date(2027, 3, 31),
@@ -164,7 +165,7 @@ def test_workers_are_told_90_and_14_days_before_a_tranche_ends_once_each(funder,
 def test_retrying_with_the_same_key_returns_the_first_result_and_moves_nothing(
     funder, alice, provider
 ):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     first = ledger.deposit_create(
         funder=funder, worker=alice, amount=D("100.00"), idempotency_key="k"
     )
@@ -189,7 +190,7 @@ def test_retrying_with_the_same_key_returns_the_first_result_and_moves_nothing(
 
 
 def test_the_same_key_with_other_content_is_refused_with_a_clear_error(funder, alice):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     ledger.deposit_create(funder=funder, worker=alice, amount=D("100.00"), idempotency_key="k")
     with pytest.raises(ledger.IdempotencyConflict, match="already used for a different operation"):
         ledger.deposit_create(funder=funder, worker=alice, amount=D("101.00"), idempotency_key="k")
@@ -197,7 +198,7 @@ def test_the_same_key_with_other_content_is_refused_with_a_clear_error(funder, a
 
 
 def test_a_settled_reservation_cannot_be_posted_or_voided_again(funder, alice, provider):
-    funded(funder, "100.00")
+    fund("100.00", funder=funder)
     ledger.deposit_create(funder=funder, worker=alice, amount=D("100.00"), idempotency_key="d")
     reservation = ledger.reservation_create(
         worker=alice, provider=provider, amount=D("100.00"), idempotency_key="r"
@@ -212,7 +213,7 @@ def test_a_settled_reservation_cannot_be_posted_or_voided_again(funder, alice, p
 
 
 def test_a_deposit_above_the_prepaid_balance_is_refused_and_moves_nothing(funder, alice):
-    funded(funder, "99.99")
+    fund("99.99", funder=funder)
     with pytest.raises(ledger.InsufficientFunds) as excinfo:
         ledger.deposit_create(funder=funder, worker=alice, amount=D("100.00"), idempotency_key="d")
     assert excinfo.value.available == D("99.99")
@@ -222,7 +223,7 @@ def test_a_deposit_above_the_prepaid_balance_is_refused_and_moves_nothing(funder
 
 @pytest.mark.parametrize("amount", [D("0"), D("-5"), D("1.005")])
 def test_amounts_must_be_positive_whole_cents(funder, alice, amount):
-    funded(funder, "100.00")
+    fund("100.00", funder=funder)
     with pytest.raises(ledger.InvalidAmount):
         ledger.deposit_create(funder=funder, worker=alice, amount=amount, idempotency_key="d")
 
@@ -233,7 +234,7 @@ def test_floats_are_refused(funder, alice):
 
 
 def test_a_correction_reverses_an_unspent_deposit_by_a_new_opposite_transfer(funder, alice):
-    funded(funder, "100.00")
+    fund("100.00", funder=funder)
     deposit = ledger.deposit_create(
         funder=funder, worker=alice, amount=D("100.00"), idempotency_key="d"
     )
@@ -251,7 +252,7 @@ def test_a_correction_reverses_an_unspent_deposit_by_a_new_opposite_transfer(fun
 
 
 def test_learning_accounts_cannot_be_moved_by_a_plain_transfer(funder, alice):
-    funded(funder, "100.00")
+    fund("100.00", funder=funder)
     with pytest.raises(ledger.OperationNotAllowed):
         ledger.transfer_create(
             debit=ledger.account_for_funder(funder=funder),
@@ -263,7 +264,7 @@ def test_learning_accounts_cannot_be_moved_by_a_plain_transfer(funder, alice):
 
 
 def test_the_account_stays_with_the_worker_across_a_job_change(funder, alice, bouw):
-    funded(funder, "300.00")
+    fund("300.00", funder=funder)
     ledger.deposit_create(funder=funder, worker=alice, amount=D("300.00"), idempotency_key="d")
     employment = alice.employments.get()
     employment.end_date = datetime.date(2026, 6, 30)
@@ -276,7 +277,7 @@ def test_the_account_stays_with_the_worker_across_a_job_change(funder, alice, bo
 def test_reservations_of_different_workers_go_to_their_own_escrow_shard(
     funder, alice, bob, provider
 ):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     for worker, key in ((alice, "a"), (bob, "b")):
         ledger.deposit_create(funder=funder, worker=worker, amount=D("100.00"), idempotency_key=key)
     first = ledger.reservation_create(

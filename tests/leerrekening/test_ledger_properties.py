@@ -26,6 +26,7 @@ from leerrekening.ledger_check import run_checks
 from leerrekening.models import LedgerAccount, Tranche
 from leerrekening.services import ledger
 from tests import factories
+from tests.support.funding import fund
 
 amounts = st.integers(min_value=1, max_value=40_000).map(lambda cents: Decimal(cents) / 100)
 small_amounts = st.integers(min_value=1, max_value=30_000).map(lambda cents: Decimal(cents) / 100)
@@ -104,7 +105,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(funder=st.integers(0, 1), amount=amounts)
     def fund(self, funder, amount):
         f = self.funders[funder]
-        ledger.funding_record(funder=f, amount=amount, idempotency_key=self.key())
+        fund(amount, funder=f, key=self.key())
         self.funder_balance[f.pk] += amount
 
     @rule(

@@ -11,7 +11,7 @@ from leerrekening import selectors
 from leerrekening.models import Transfer
 from leerrekening.services import ledger
 from tests import factories
-from tests.leerrekening.ledger_helpers import funded
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -20,21 +20,23 @@ D = Decimal
 @pytest.fixture
 def books(acme, alice):
     funder = factories.FunderFactory(employer=acme)
-    fund = factories.FunderFactory(kind="sector_fund", employer=None, name="O&O-fonds Retail")
-    funded(funder, "1000.00")
-    funded(fund, "1000.00")
+    sector_fund = factories.FunderFactory(
+        kind="sector_fund", employer=None, name="O&O-fonds Retail"
+    )
+    fund("1000.00", funder=funder)
+    fund("1000.00", funder=sector_fund)
     ledger.deposit_create(
         funder=funder, worker=alice, amount=D("500.00"), idempotency_key="a",
         ends_on=datetime.date(2027, 1, 31),
     )  # fmt: skip
     ledger.deposit_create(
-        funder=fund, worker=alice, amount=D("250.00"), idempotency_key="b", source="sector"
+        funder=sector_fund, worker=alice, amount=D("250.00"), idempotency_key="b", source="sector"
     )
     provider = factories.ProviderFactory(name="Vakschool")
     ledger.reservation_create(
         worker=alice, provider=provider, amount=D("100.00"), idempotency_key="r"
     )
-    return funder, fund, provider
+    return funder, sector_fund, provider
 
 
 def test_summary_shows_available_reserved_and_total(books, alice):
@@ -108,7 +110,7 @@ def test_history_pages_with_a_constant_number_of_queries(
     books, alice, django_assert_max_num_queries
 ):
     funder = books[0]
-    funded(funder, "5000.00", key="more")
+    fund("5000.00", funder=funder, key="more")
     lines = [
         ledger.DepositLine(worker_id=alice.pk, amount=D("1.00"), idempotency_key=f"m{i}")
         for i in range(120)

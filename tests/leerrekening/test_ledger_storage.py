@@ -12,7 +12,8 @@ from django.db import connection
 
 from leerrekening.models import Tranche
 from leerrekening.services import ledger
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, funded
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def updates_of(table: str) -> tuple[int, int]:
 
 
 def test_spending_and_releasing_update_tranches_and_balances_in_place(funder, alice, provider):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     ledger.deposit_create(funder=funder, worker=alice, amount=D("500.00"), idempotency_key="d1")
     tranches_before = updates_of("leerrekening_tranche")
     accounts_before = updates_of("leerrekening_ledgeraccount")
@@ -57,7 +58,7 @@ def test_spending_and_releasing_update_tranches_and_balances_in_place(funder, al
 
 
 def test_a_tranche_is_spendable_while_money_is_left_in_it(funder, alice, provider):
-    funded(funder, "1000.00")
+    fund("1000.00", funder=funder)
     ledger.deposit_create(funder=funder, worker=alice, amount=D("100.00"), idempotency_key="d1")
     tranche = Tranche.objects.get(account__worker=alice)
     assert tranche.spendable

@@ -1,6 +1,3 @@
-# Fixtures imported from portal_fixtures are parameters here, which pyflakes reads as redefinitions.
-# ruff: noqa: F811
-
 """Notification e-mails go out in batches (issue 5: the portal must hold a rush), and still every
 notification is e-mailed exactly once, to its own person, and none waits for a task that will
 not come."""
@@ -14,8 +11,8 @@ from django.core.cache import cache, caches
 from leerrekening.models import Notification
 from leerrekening.services import notifications
 from tests import factories
-from tests.leerrekening.portal_fixtures import fund, funded_alice  # noqa: F401
-from tests.leerrekening.test_booking import book
+from tests.support.booking import book
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +182,7 @@ def test_a_big_rush_is_sent_in_several_claims(alice, queued, monkeypatch):
 def test_each_booking_in_a_row_gets_exactly_one_email(
     funded_alice, bob, queued, django_capture_on_commit_callbacks
 ):
-    fund(bob, "1000.00")
+    fund("1000.00", worker=bob)
     courses = factories.CourseFactory.create_batch(3)
     for n, course in enumerate(courses):
         for person in (funded_alice, bob):

@@ -1,7 +1,6 @@
 """Money reaches a provider no earlier than the course's start date: a start declared before it,
 through the portal, the provider API or the service, is refused with nothing moved."""
 
-# ruff: noqa: F811
 from __future__ import annotations
 
 import datetime
@@ -16,8 +15,7 @@ from leerrekening import selectors
 from leerrekening.models import Booking, Reservation, Transfer
 from leerrekening.services import bookings as services
 from leerrekening.services import ledger
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
-from tests.leerrekening.portal_fixtures import course, funded_alice, provider  # noqa: F401
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db
 

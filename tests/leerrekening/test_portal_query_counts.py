@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from leerrekening.services import bookings as services
 from tests import factories
-from tests.leerrekening.portal_fixtures import fund
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,11 @@ def grow_history(worker, acme, *, n, start=0):
     cancelled (reservations, releases, notifications)."""
     providers = [factories.ProviderFactory() for _ in range(3)]
     for i in range(start, start + n):
-        fund(worker, "100.00", funder=factories.FunderFactory(employer=factories.EmployerFactory()))
+        fund(
+            "100.00",
+            worker=worker,
+            funder=factories.FunderFactory(employer=factories.EmployerFactory()),
+        )
         course = factories.CourseFactory(
             provider=providers[i % 3], title=f"Lassen deel {i}", price="50.00"
         )
@@ -73,7 +77,7 @@ def test_provider_pages_do_not_grow_with_bookings(client, olaf, django_assert_ma
     def book(n, start):
         for i in range(start, start + n):
             worker = factories.UserFactory()
-            fund(worker, "10.00")
+            fund("10.00", worker=worker)
             services.booking_create(
                 worker=worker,
                 course=course,
@@ -98,16 +102,16 @@ def test_dashboard_warns_when_a_funders_part_ends_within_90_days(client, alice, 
 
     soon = timezone.localdate() + datetime.timedelta(days=30)
     fund(
-        alice,
         "200.00",
+        worker=alice,
         funder=factories.FunderFactory(
             name="Sectorfonds Retail", kind="sector_fund", employer=None
         ),
         ends_on=soon,
     )
     fund(
-        alice,
         "300.00",
+        worker=alice,
         funder=factories.FunderFactory(employer=acme),
         ends_on=soon + datetime.timedelta(days=400),
     )

@@ -5,7 +5,6 @@ a role one lacks) with none of the data (course title, amounts, names) in the re
 Coaching conversations (the fourth row) are covered in tests/ambassadeurs/test_privacy.py.
 """
 
-# ruff: noqa: F811
 from __future__ import annotations
 
 import csv
@@ -17,7 +16,7 @@ from django.urls import reverse
 
 from leerrekening.services import bookings as services
 from tests import factories
-from tests.leerrekening.portal_fixtures import fund, olaf_course_booking  # noqa: F401
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ SECRET_TITLE = "Omscholing tot verpleegkundige"  # what alice books: her employe
 
 @pytest.fixture
 def alice_booking(alice, acme):
-    fund(alice, "1234.56", funder=factories.FunderFactory(employer=acme))
+    fund("1234.56", worker=alice, funder=factories.FunderFactory(employer=acme))
     provider = factories.ProviderFactory(name="Zorgacademie Zuid")
     course = factories.CourseFactory(provider=provider, title=SECRET_TITLE, price="789.00")
     return services.booking_create(
@@ -175,7 +174,7 @@ def test_a_coordinator_sees_a_booking_only_when_it_is_disputed(client, carla, al
 def test_my_data_export_holds_everything_about_me_and_nothing_of_others(
     client, alice, bob, alice_booking
 ):
-    fund(bob, "77.00")
+    fund("77.00", worker=bob)
     client.force_login(alice)
     data = json.loads(client.get(reverse("leerrekening:my-data-json")).content)
     assert data["persoon"]["e-mail"] == "alice@example.nl"
@@ -193,7 +192,7 @@ def test_my_data_export_holds_everything_about_me_and_nothing_of_others(
 
 def test_the_csv_export_does_not_run_formulas(client, alice, provider_with_formula_course):
     course = provider_with_formula_course
-    fund(alice, "100.00")
+    fund("100.00", worker=alice)
     services.booking_create(
         worker=alice, course=course, work_related=True, pays_rest_self=False, request_token="f"
     )

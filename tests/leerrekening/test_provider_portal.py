@@ -1,6 +1,5 @@
 """Provider staff: see their own courses and bookings, declare a start and get paid; never more."""
 
-# ruff: noqa: F811
 from __future__ import annotations
 
 import datetime
@@ -12,8 +11,7 @@ from django.urls import reverse
 from leerrekening.models import Booking, Reservation
 from leerrekening.services import bookings as services
 from leerrekening.services import ledger
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
-from tests.leerrekening.portal_fixtures import course, funded_alice, other_course, provider  # noqa: F401
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db
 

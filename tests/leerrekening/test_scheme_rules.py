@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from leerrekening.models import DepositBatch, DepositScheme, Tranche, Transfer
+from leerrekening.models import DepositBatch, Tranche, Transfer
 from leerrekening.services import deposits, ledger, schemes
-from tests.leerrekening.deposits_support import funded_funder, roster
-from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
+from tests.support.deposits import make_scheme, roster
+from tests.support.funding import fund
+from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db
 
@@ -20,19 +21,6 @@ def sent(monkeypatch):
     calls: list[int] = []
     monkeypatch.setattr(deposits, "enqueue", lambda batch_id: calls.append(batch_id) or True)
     return calls
-
-
-def make_scheme(funder, employer, **kwargs) -> DepositScheme:
-    defaults = {
-        "name": "CAO leerbudget",
-        "amount": Decimal("500.00"),
-        "period": DepositScheme.Period.YEAR,
-        "starts_on": datetime.date(2026, 1, 1),
-        "valid_years": 5,
-        "at_end": "return",
-        "source": "cao",
-    }
-    return DepositScheme.objects.create(funder=funder, employer=employer, **{**defaults, **kwargs})
 
 
 def run_and_apply(today: datetime.date) -> list[DepositBatch]:
@@ -54,13 +42,13 @@ def run_and_apply(today: datetime.date) -> list[DepositBatch]:
     ],
 )
 def test_the_period_containing_a_day(acme, period, day, expected):
-    funder = funded_funder(acme, "1.00")
+    funder = fund("1.00", employer=acme)
     scheme = make_scheme(funder, acme, period=period)
     assert schemes.period_start_on(scheme=scheme, day=day) == expected
 
 
 def test_every_active_employee_gets_the_amount_once_per_period(acme):
-    funder = funded_funder(acme, "100000.00")
+    funder = fund("100000.00", employer=acme)
     employments = roster(acme, 6)
     employments[5].end_date = datetime.date(2025, 12, 31)  # left before the period
     employments[5].save()
@@ -85,7 +73,7 @@ def test_every_active_employee_gets_the_amount_once_per_period(acme):
 
 def test_a_remade_period_batch_would_still_pay_each_worker_once(acme):
     """Line keys name scheme, period and worker: even a second batch for the period replays."""
-    funder = funded_funder(acme, "100000.00")
+    funder = fund("100000.00", employer=acme)
     roster(acme, 3)
     scheme = make_scheme(funder, acme)
     batch = run_and_apply(datetime.date(2026, 1, 1))[0]
@@ -95,7 +83,7 @@ def test_a_remade_period_batch_would_still_pay_each_worker_once(acme):
 
 
 def test_an_inactive_or_not_yet_started_scheme_pays_nothing(acme):
-    funder = funded_funder(acme, "100000.00")
+    funder = fund("100000.00", employer=acme)
     roster(acme, 2)
     make_scheme(funder, acme, active=False)
     make_scheme(funder, acme, starts_on=datetime.date(2027, 1, 1), name="Later")
@@ -104,7 +92,7 @@ def test_an_inactive_or_not_yet_started_scheme_pays_nothing(acme):
 
 
 def test_a_scheme_without_enough_money_stops_and_pays_nobody_twice_after_a_top_up(acme):
-    funder = funded_funder(acme, "600.00")
+    funder = fund("600.00", employer=acme)
     roster(acme, 2)
     make_scheme(funder, acme)
     batch = run_and_apply(datetime.date(2026, 1, 1))[0]

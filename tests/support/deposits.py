@@ -1,4 +1,4 @@
-"""Helpers for deposit tests: a funded employer with a roster, CSV files, batches applied in-process."""
+"""Deposit tests: a roster, CSV files, batches uploaded and schemes run in-process."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import io
 from decimal import Decimal
 
 from accounts.models import Employment, User
-from leerrekening.services import deposits, ledger
-from tests import factories
+from leerrekening.models import DepositScheme
+from leerrekening.services import deposits, schemes
+from tests.support.funding import fund
 
 TODAY = datetime.date(2026, 3, 2)
 
@@ -31,14 +32,6 @@ def roster(employer, count: int, *, start=datetime.date(2020, 1, 1)) -> list[Emp
     )
 
 
-def funded_funder(employer, amount: str = "100000.00"):
-    funder = factories.FunderFactory(employer=employer)
-    ledger.funding_record(
-        funder=funder, amount=Decimal(amount), idempotency_key=f"fund:{funder.pk}:{amount}"
-    )
-    return funder
-
-
 def csv_file(lines: list[str], *, header: str = "personeelsnummer;bedrag", crlf: bool = False):
     eol = "\r\n" if crlf else "\n"
     return io.BytesIO((eol.join([header, *lines]) + eol).encode("utf-8-sig"))
@@ -57,14 +50,26 @@ def upload(funder, employer, lines, *, by=None, deposit_date=TODAY, **kwargs):
     )
 
 
+def make_scheme(funder, employer, **kwargs) -> DepositScheme:
+    """A DepositScheme (a CAO regeling) of `funder` for `employer`; kwargs override the defaults."""
+    defaults = {
+        "name": "CAO leerbudget",
+        "amount": Decimal("500.00"),
+        "period": DepositScheme.Period.YEAR,
+        "starts_on": datetime.date(2026, 1, 1),
+        "valid_years": 5,
+        "at_end": "return",
+        "source": "cao",
+    }
+    return DepositScheme.objects.create(funder=funder, employer=employer, **{**defaults, **kwargs})
+
+
 def quarterly_cao_schemes(*employers) -> None:
     """For each employer, a funded CAO scheme paying EUR 100 per quarter from 1 January 2026."""
-    from leerrekening.models import DepositScheme
-
     for employer in employers:
         DepositScheme.objects.create(
             name="CAO",
-            funder=funded_funder(employer, "5000"),
+            funder=fund("5000", employer=employer),
             employer=employer,
             amount=Decimal("100.00"),
             period="quarter",
@@ -74,7 +79,5 @@ def quarterly_cao_schemes(*employers) -> None:
 
 def run_schemes(day: datetime.date) -> None:
     """What beat does on `day`: run the schemes due, and apply their batches in-process."""
-    from leerrekening.services import schemes
-
     for batch in schemes.schemes_run_due(today=day):
         deposits.deposit_batch_apply(batch_id=batch.pk)

@@ -1,4 +1,4 @@
-"""Shared helpers for ledger tests: a funded employer and its workers, balances at a glance."""
+"""Ledger checks for tests: balances at a glance, and every invariant of the books."""
 
 from __future__ import annotations
 
@@ -6,13 +6,6 @@ from decimal import Decimal
 
 from leerrekening.ledger_check import run_checks
 from leerrekening.models import LedgerAccount
-from leerrekening.services import ledger
-
-
-def funded(funder, amount: str, key: str | None = None):
-    return ledger.funding_record(
-        funder=funder, amount=Decimal(amount), idempotency_key=key or f"fund:{funder.pk}:{amount}"
-    )
 
 
 def balance_of(account: LedgerAccount) -> Decimal:
