@@ -261,7 +261,7 @@ def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
     from accounts.models import User
     from leerrekening.models import OneTimeCode
     from leerrekening.services import ledger
-    from leerrekening.services.confirmation import _code_hash
+    from leerrekening.bookings.confirmation import _code_hash
 
     User.objects.bulk_create(
         [

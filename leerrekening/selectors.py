@@ -39,12 +39,18 @@ class AccountSummary:
     total: Decimal  # available + reserved
 
 
-# Balance and reserved of learning account `a` (NULL when the worker has none yet); %(open)s is
-# Reservation.Status.OPEN. account_summary and the booking page (selectors_portal) read it.
-SUMMARY_COLUMNS_SQL = (
-    "a.balance, COALESCE((SELECT sum(r.amount) FROM leerrekening_reservation r"
-    "                      WHERE r.account_id = a.id AND r.status = %(open)s), 0)"
-)
+def summary_columns(*, account: str, open_param: str) -> str:
+    """Two columns over learning account row `account` (a table alias): its balance (NULL when
+    the worker has none yet) and what its open reservations hold (0 when none), in that order:
+    summary_from_row() takes them. %(<open_param>)s must be Reservation.Status.OPEN.
+    account_summary and the booking page (catalogue.selectors.booking_page) read them."""
+    for name in (account, open_param):
+        if not name.isidentifier():
+            raise ValueError(f"not an alias: {name!r}")
+    return (
+        f"{account}.balance, COALESCE((SELECT sum(r.amount) FROM leerrekening_reservation r"  # noqa: S608
+        f"  WHERE r.account_id = {account}.id AND r.status = %({open_param})s), 0)"
+    )
 
 
 def summary_from_row(balance: Decimal | None, reserved: Decimal | None) -> AccountSummary:
@@ -59,7 +65,7 @@ def account_summary(*, worker: User) -> AccountSummary:
     with connection.cursor() as cursor:
         prepared.execute(
             cursor,
-            f"SELECT {SUMMARY_COLUMNS_SQL}"  # noqa: S608 — constant SQL, no input in it
+            f"SELECT {summary_columns(account='a', open_param='open')}"  # noqa: S608
             "  FROM leerrekening_ledgeraccount a WHERE a.worker_id = %(worker)s",
             {"open": Reservation.Status.OPEN, "worker": worker.pk},
         )

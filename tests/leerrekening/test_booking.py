@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from leerrekening import selectors
 from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
-from leerrekening.services import bookings as services
-from leerrekening.services import confirmation
+from leerrekening.bookings import services as services
+from leerrekening.bookings import confirmation
 from tests import factories
 from tests.factories import TEST_PASSWORD
 from tests.leerrekening.ledger_helpers import assert_invariants_hold

@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
-from leerrekening.services import bookings as booking_services
+from leerrekening.bookings import services as booking_services
 from leerrekening.services import ledger
-from leerrekening.services.confirmation import _code_hash
+from leerrekening.bookings.confirmation import _code_hash
 from tests import factories
 from tests.leerrekening.portal_fixtures import (  # noqa: F401
     celery_eager,
@@ -145,7 +145,7 @@ def test_a_wrong_code_counts_and_a_malformed_one_too(client, funded_alice, cours
 
 
 def test_only_the_newest_unused_code_works(funded_alice):
-    from leerrekening.services.confirmation import one_time_code_verify
+    from leerrekening.bookings.confirmation import one_time_code_verify
 
     give_code(funded_alice)
     newer = OneTimeCode.objects.create(

@@ -15,7 +15,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from leerrekening.services import bookings as services
+from leerrekening.bookings import services as services
 from tests import factories
 from tests.leerrekening.portal_fixtures import fund, olaf_course_booking  # noqa: F401
 
