@@ -205,7 +205,7 @@ def _refuse_wrong(*, user: User, method: str) -> None:
         raise ConfirmationLocked(locked_until)
 
 
-def _code_hash(*, user_id: int, code: str) -> str:
+def code_hash(*, user_id: int, code: str) -> str:
     # A keyed hash (HMAC with SECRET_KEY) per user: a leaked table does not reveal live codes, and
     # it is fast, unlike a password hasher; 5 attempts, not hashing cost, stop guessing.
     return salted_hmac(
@@ -238,7 +238,7 @@ def one_time_code_send(*, user: User, purpose: str = BOOKING) -> OneTimeCode:
     record = OneTimeCode.objects.create(
         user=user,
         purpose=purpose,
-        code_hash=_code_hash(user_id=user.pk, code=code),
+        code_hash=code_hash(user_id=user.pk, code=code),
         expires_at=now + CODE_LIFETIME,
     )
     # Redis down: no e-mail (logged); the page tells how to ask for a new code.
@@ -272,7 +272,7 @@ def code_check_statement(*, user_id: int, code: str, purpose: str = BOOKING) -> 
     matches nothing.
     """
     code = (code or "").strip().replace(" ", "")
-    guess = _code_hash(user_id=user_id, code=code) if code.isdigit() and len(code) == 6 else ""
+    guess = code_hash(user_id=user_id, code=code) if code.isdigit() and len(code) == 6 else ""
     return _CODE_CHECK_SQL, {
         "code_guess": guess,
         "code_now": timezone.now(),

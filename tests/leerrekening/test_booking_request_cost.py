@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
 from leerrekening.bookings import services as booking_services
+from leerrekening.bookings.confirmation import code_hash
+from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
 from leerrekening.services import ledger
-from leerrekening.bookings.confirmation import _code_hash
 from tests import factories
 from tests.leerrekening.portal_fixtures import (  # noqa: F401
     celery_eager,
@@ -40,7 +40,7 @@ def give_code(user) -> None:
     OneTimeCode.objects.create(
         user=user,
         purpose="booking",
-        code_hash=_code_hash(user_id=user.pk, code=CODE),
+        code_hash=code_hash(user_id=user.pk, code=CODE),
         expires_at=timezone.now() + datetime.timedelta(minutes=10),
     )
 
@@ -151,7 +151,7 @@ def test_only_the_newest_unused_code_works(funded_alice):
     newer = OneTimeCode.objects.create(
         user=funded_alice,
         purpose="booking",
-        code_hash=_code_hash(user_id=funded_alice.pk, code="246802"),
+        code_hash=code_hash(user_id=funded_alice.pk, code="246802"),
         expires_at=timezone.now() + datetime.timedelta(minutes=10),
     )
     assert not one_time_code_verify(user=funded_alice, code=CODE)
