@@ -1,4 +1,4 @@
-"""Reads for the learning account and the catalogue."""
+"""Reads for the learning account (the catalogue's are in catalogue.selectors)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,13 @@ from django.db.models import F, QuerySet
 
 from accounts.models import Employment, User
 from leerportaal import prepared
-from leerrekening.models import Course, LedgerAccount, Provider, Reservation, Tranche, Transfer
+from leerrekening.models import LedgerAccount, Reservation, Tranche, Transfer
 
 
 def employments_of(*, worker: User) -> QuerySet[Employment]:
     return (
         Employment.objects.filter(worker=worker).select_related("employer").order_by("-start_date")
     )
-
-
-def providers_of(*, user: User) -> QuerySet[Provider]:
-    """The providers this user works for (provider staff)."""
-    return Provider.objects.filter(memberships__user=user)
-
-
-def courses_of_providers(*, user: User) -> QuerySet[Course]:
-    return Course.objects.filter(provider__memberships__user=user).select_related("provider")
 
 
 # --- Ledger reads ---------------------------------------------------------------------------------

@@ -18,16 +18,7 @@ from leerportaal.api.permissions import IsProviderKey
 from leerportaal.errors import DomainError
 from leerrekening.api.bookings import domain_error
 from leerrekening.bookings import services as bookings
-from leerrekening.models import Booking
-
-
-def bookings_for_provider(provider):
-    return (
-        Booking.objects.filter(course__provider=provider)
-        .exclude(status=Booking.Status.REQUESTED)
-        .select_related("course", "worker")
-        .order_by("-created_at", "-id")
-    )
+from leerrekening.bookings.selectors import bookings_for_provider
 
 
 class ProviderBookingOutput(serializers.Serializer):

@@ -80,6 +80,17 @@ def provider_bookings_of(*, user: User) -> QuerySet[Booking]:
     )
 
 
+def bookings_for_provider(provider: Provider) -> QuerySet[Booking]:
+    """Bookings of one provider's courses, newest first, for the provider's own API key: the
+    worker's name and e-mail come along (what the course needs), never a balance."""
+    return (
+        Booking.objects.filter(course__provider=provider)
+        .exclude(status=Booking.Status.REQUESTED)
+        .select_related("course", "worker")
+        .order_by("-created_at", "-id")
+    )
+
+
 def provider_payable_balance(*, user: User) -> list[tuple[Provider, Decimal]]:
     """What each of this user's providers has been paid through bookings (payable account)."""
     rows = []
