@@ -4,7 +4,7 @@ Every change of address, password or two-step settings is told to the person's c
 address, with a link that works without logging in (`freeze_url`). Following it freezes the
 account:
 
-- nothing is booked (services.bookings refuses a frozen worker) and nothing is changed: every
+- nothing is booked (bookings.services refuses a frozen worker) and nothing is changed: every
   write of a frozen account is refused (accounts.security.FrozenAccountMiddleware);
 - every session of the account ends: the revocation time is part of the session hash Django checks
   on each request (User._get_session_auth_hash), so a stolen session is signed out at its next

@@ -259,9 +259,9 @@ def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
     from django.utils import timezone
 
     from accounts.models import User
+    from leerrekening.bookings.confirmation import code_hash
     from leerrekening.models import OneTimeCode
     from leerrekening.services import ledger
-    from leerrekening.services.confirmation import _code_hash
 
     User.objects.bulk_create(
         [
@@ -282,7 +282,7 @@ def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
     OneTimeCode.objects.bulk_create(
         [
             OneTimeCode(
-                user=w, purpose="booking", code_hash=_code_hash(user_id=w.pk, code=CODE),
+                user=w, purpose="booking", code_hash=code_hash(user_id=w.pk, code=CODE),
                 expires_at=expires,
             )
             for w in workers

@@ -230,7 +230,7 @@ AMBASSADEURS_ANONYMOUS_REQUESTS_PER_HOUR = env.int(
 )
 
 # Bookings: caps against abuse (DESIGN.md "Spending"). A start is declared, and so paid, from the
-# course's start date on, never before it (leerrekening.services.bookings.start_declarable_from).
+# course's start date on, never before it (leerrekening.bookings.services.start_declarable_from).
 BOOKING_MAX_PENDING_PER_WORKER = env.int("BOOKING_MAX_PENDING_PER_WORKER", default=3)
 BOOKING_MAX_PER_COURSE_PER_PERIOD = env.int("BOOKING_MAX_PER_COURSE_PER_PERIOD", default=200)
 BOOKING_PERIOD_DAYS = env.int("BOOKING_PERIOD_DAYS", default=7)

@@ -49,7 +49,7 @@ def health(request):
 
 # A database that is down or just restarted: the request is refused with 503 and a hint to retry,
 # not a 500. A booking that was in flight then either committed or rolled back as a whole; the
-# form's request token makes resubmitting it safe (services.bookings).
+# form's request token makes resubmitting it safe (leerrekening.bookings.services).
 DATABASE_DOWN = (OperationalError, InterfaceError)
 DATABASE_RETRY_AFTER_SECONDS = 5
 

@@ -1,4 +1,4 @@
-"""Reads for the learning account and the catalogue."""
+"""Reads for the learning account (the catalogue's are in catalogue.selectors)."""
 
 from __future__ import annotations
 
@@ -11,22 +11,13 @@ from django.db.models import F, QuerySet
 
 from accounts.models import Employment, User
 from leerportaal import prepared
-from leerrekening.models import Course, LedgerAccount, Provider, Reservation, Tranche, Transfer
+from leerrekening.models import LedgerAccount, Reservation, Tranche, Transfer
 
 
 def employments_of(*, worker: User) -> QuerySet[Employment]:
     return (
         Employment.objects.filter(worker=worker).select_related("employer").order_by("-start_date")
     )
-
-
-def providers_of(*, user: User) -> QuerySet[Provider]:
-    """The providers this user works for (provider staff)."""
-    return Provider.objects.filter(memberships__user=user)
-
-
-def courses_of_providers(*, user: User) -> QuerySet[Course]:
-    return Course.objects.filter(provider__memberships__user=user).select_related("provider")
 
 
 # --- Ledger reads ---------------------------------------------------------------------------------
@@ -39,12 +30,18 @@ class AccountSummary:
     total: Decimal  # available + reserved
 
 
-# Balance and reserved of learning account `a` (NULL when the worker has none yet); %(open)s is
-# Reservation.Status.OPEN. account_summary and the booking page (selectors_portal) read it.
-SUMMARY_COLUMNS_SQL = (
-    "a.balance, COALESCE((SELECT sum(r.amount) FROM leerrekening_reservation r"
-    "                      WHERE r.account_id = a.id AND r.status = %(open)s), 0)"
-)
+def summary_columns(*, account: str, open_param: str) -> str:
+    """Two columns over learning account row `account` (a table alias): its balance (NULL when
+    the worker has none yet) and what its open reservations hold (0 when none), in that order:
+    summary_from_row() takes them. %(<open_param>)s must be Reservation.Status.OPEN.
+    account_summary and the booking page (catalogue.selectors.booking_page) read them."""
+    for name in (account, open_param):
+        if not name.isidentifier():
+            raise ValueError(f"not an alias: {name!r}")
+    return (
+        f"{account}.balance, COALESCE((SELECT sum(r.amount) FROM leerrekening_reservation r"  # noqa: S608
+        f"  WHERE r.account_id = {account}.id AND r.status = %({open_param})s), 0)"
+    )
 
 
 def summary_from_row(balance: Decimal | None, reserved: Decimal | None) -> AccountSummary:
@@ -59,7 +56,7 @@ def account_summary(*, worker: User) -> AccountSummary:
     with connection.cursor() as cursor:
         prepared.execute(
             cursor,
-            f"SELECT {SUMMARY_COLUMNS_SQL}"  # noqa: S608 — constant SQL, no input in it
+            f"SELECT {summary_columns(account='a', open_param='open')}"  # noqa: S608
             "  FROM leerrekening_ledgeraccount a WHERE a.worker_id = %(worker)s",
             {"open": Reservation.Status.OPEN, "worker": worker.pk},
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -14,51 +15,24 @@ from rest_framework.views import APIView
 from leerportaal.api.errors import ApiError, register_domain_error
 from leerportaal.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from leerportaal.api.permissions import IsWorker
+from leerportaal.errors import DomainError
+from leerrekening.bookings import services as bookings
+from leerrekening.bookings.confirmation import fresh_confirmation_check, one_time_code_send
+from leerrekening.bookings.selectors import bookings_of
+from leerrekening.catalogue.selectors import CatalogueFilters, catalogue_search
 from leerrekening.models import Course
-from leerrekening.selectors_portal import CatalogueFilters, bookings_of, catalogue_search
-from leerrekening.services import bookings as booking_services
-from leerrekening.services.confirmation import (
-    ConfirmationLocked,
-    TooManyCodesSent,
-    fresh_confirmation_check,
-    one_time_code_send,
-    seconds_until,
-)
-
-BOOKING_ERRORS = {
-    booking_services.NotWorkRelated: ("not_work_related", 422),
-    booking_services.CourseNotBookable: ("course_not_bookable", 409),
-    booking_services.CourseFull: ("course_full", 409),
-    booking_services.CourseBookingCapReached: ("course_booking_cap_reached", 409),
-    booking_services.TooManyPendingBookings: ("too_many_pending_bookings", 409),
-    booking_services.AlreadyBooked: ("already_booked", 409),
-    booking_services.InsufficientBudget: ("insufficient_funds", 422),
-    booking_services.RequestTokenReused: ("idempotency_conflict", 422),
-    booking_services.BookingNotCancellable: ("booking_not_cancellable", 409),
-    booking_services.BookingNotStartable: ("booking_not_startable", 409),
-    booking_services.StartTooEarly: ("start_too_early", 409),
-    booking_services.NotProviderStaff: ("not_found", 404),
-    booking_services.AccountFrozen: ("account_frozen", 403),
-}
 
 
-def confirmation_locked_error(exc: ConfirmationLocked) -> ApiError:
+def domain_error(exc: DomainError) -> ApiError:
+    """A domain error as the API shows it: its own code, status, message, details and headers.
+    (Until leerportaal.api.errors' handler does this for every DomainError itself.)"""
     return ApiError(
-        code="confirmation_locked",
-        message="Too many wrong passwords or codes: confirming is locked until "
-        f"{exc.locked_until.isoformat()}. Try again after that.",
-        status_code=429,
-        extra={"locked_until": exc.locked_until.isoformat()},
-        headers={"Retry-After": str(seconds_until(exc.locked_until))},
+        code=exc.code,
+        message=str(exc.message),
+        status_code=exc.status,
+        extra=exc.details,
+        headers=exc.headers,
     )
-
-
-def booking_error(exc: booking_services.BookingError) -> ApiError:
-    for exc_class in type(exc).__mro__:
-        if exc_class in BOOKING_ERRORS:
-            code, http_status = BOOKING_ERRORS[exc_class]
-            return ApiError(code=code, message=str(exc) or code, status_code=http_status)
-    return ApiError(code="booking_error", message=str(exc), status_code=409)
 
 
 class CourseOutput(serializers.Serializer):
@@ -162,19 +136,14 @@ class MyBookingsApi(APIView):
         # password is checked here, the code by booking_create; a wrong one is counted in a write
         # of its own (this request's transaction rolls back on a refusal).
         password = values.get("password", "")
-        wrong = ApiError(
-            code="confirmation_failed",
-            message="The password or code is not right.",
-            status_code=403,
-        )
         try:
             if password and not fresh_confirmation_check(
                 user=request.user, password=password, lock_checked_later=True
             ):
-                raise wrong
+                raise bookings.ConfirmationFailed(_("Je wachtwoord klopt niet."))
             course = get_object_or_404(Course.objects.approved(), pk=values["course"])
             token = hashlib.sha256(request.headers["Idempotency-Key"].encode()).hexdigest()
-            booking = booking_services.booking_create(
+            booking = bookings.booking_create(
                 worker=request.user,
                 course=course,
                 work_related=values["work_related"],
@@ -182,12 +151,8 @@ class MyBookingsApi(APIView):
                 request_token=token,
                 code=None if password else values["code"],
             )
-        except ConfirmationLocked as exc:
-            raise confirmation_locked_error(exc) from exc
-        except booking_services.ConfirmationFailed as exc:
-            raise wrong from exc
-        except booking_services.BookingError as exc:
-            raise booking_error(exc) from exc
+        except DomainError as exc:
+            raise domain_error(exc) from exc
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
@@ -201,15 +166,8 @@ class MyBookingCodeApi(APIView):
     def post(self, request):
         try:
             record = one_time_code_send(user=request.user)
-        except TooManyCodesSent as exc:
-            raise ApiError(
-                code="too_many_codes",
-                message="3 codes were sent in the last 15 minutes: check your e-mail. A new "
-                f"code can be asked from {exc.retry_at.isoformat()}.",
-                status_code=429,
-                extra={"retry_at": exc.retry_at.isoformat()},
-                headers={"Retry-After": str(seconds_until(exc.retry_at))},
-            ) from exc
+        except DomainError as exc:  # TooManyCodesSent: 429 with Retry-After and retry_at
+            raise domain_error(exc) from exc
         return Response(
             {"sent_to": request.user.email, "expires_at": record.expires_at.isoformat()},
             status=status.HTTP_202_ACCEPTED,
@@ -229,10 +187,10 @@ class MyBookingCancelApi(APIView):
     def post(self, request, booking_id: int):
         booking = get_object_or_404(bookings_of(worker=request.user), pk=booking_id)
         try:
-            booking = booking_services.booking_cancel(booking=booking, by=request.user)
-        except booking_services.BookingError as exc:
-            raise booking_error(exc) from exc
+            booking = bookings.booking_cancel(booking=booking, by=request.user)
+        except DomainError as exc:
+            raise domain_error(exc) from exc
         return Response(BookingOutput(booking).data)
 
 
-register_domain_error(booking_services.BookingError, 409)
+register_domain_error(bookings.BookingError, 409)

@@ -15,18 +15,10 @@ from rest_framework.views import APIView
 
 from leerportaal.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from leerportaal.api.permissions import IsProviderKey
-from leerrekening.api.bookings import booking_error
-from leerrekening.models import Booking
-from leerrekening.services import bookings as booking_services
-
-
-def bookings_for_provider(provider):
-    return (
-        Booking.objects.filter(course__provider=provider)
-        .exclude(status=Booking.Status.REQUESTED)
-        .select_related("course", "worker")
-        .order_by("-created_at", "-id")
-    )
+from leerportaal.errors import DomainError
+from leerrekening.api.bookings import domain_error
+from leerrekening.bookings import services as bookings
+from leerrekening.bookings.selectors import bookings_for_provider
 
 
 class ProviderBookingOutput(serializers.Serializer):
@@ -65,10 +57,10 @@ class ProviderBookingStartApi(APIView):
     def post(self, request, booking_id: int):
         booking = get_object_or_404(bookings_for_provider(request.user.provider), pk=booking_id)
         try:
-            booking = booking_services.booking_declare_start(
+            booking = bookings.booking_declare_start(
                 booking=booking, by=None, provider=request.user.provider
             )
-        except booking_services.BookingError as exc:
-            raise booking_error(exc) from exc
+        except DomainError as exc:
+            raise domain_error(exc) from exc
         booking = bookings_for_provider(request.user.provider).get(pk=booking.pk)
         return Response(ProviderBookingOutput(booking).data)

@@ -1,6 +1,6 @@
 """Catalogue search: a Dutch full-text GIN index over title (weight A) and description (B), and a
 trigram index on the title for typo-tolerant fallback. Expression indexes, so the course table
-needs no extra column; leerrekening/selectors_portal.py uses exactly the same expression."""
+needs no extra column; leerrekening/catalogue/selectors.py uses exactly the same expression."""
 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations

@@ -1,6 +1,6 @@
 """Bookings: a worker books an approved course; the budget pays through a two-phase reservation.
 
-A booking's life, and the money beside it (leerrekening/services/bookings.py does every step):
+A booking's life, and the money beside it (leerrekening/bookings/services.py does every step):
 
     requested -> reserved      the price (or what the budget covers) is reserved: worker -> escrow
     reserved  -> started       the provider declared the start: escrow -> provider (payment)
@@ -154,7 +154,7 @@ class OneTimeCode(models.Model):
 
 class ConfirmationAttempt(models.Model):
     """A wrong confirmation (password or e-mailed code) before a booking; only wrong ones are
-    stored. services.confirmation writes it in its own committed write, so a refused, rolled-back
+    stored. bookings.confirmation writes it in its own committed write, so a refused, rolled-back
     request still counts. No database foreign key: the write may run on a second connection,
     which must never wait for the caller's transaction (the user row is locked there)."""
 

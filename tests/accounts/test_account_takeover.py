@@ -292,7 +292,7 @@ def test_dit_was_ik_niet_freezes_the_account_and_signs_out_every_session(
 
     from accounts.models import User
     from leerrekening.models import Booking
-    from leerrekening.services import bookings as booking_services
+    from leerrekening.bookings import services as booking_services
 
     stolen = Client()
     stolen.force_login(funded_alice)

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.api_keys import api_key_create
 from leerrekening.models import Transfer
-from leerrekening.services import bookings as booking_services
+from leerrekening.bookings import services as booking_services
 from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from leerportaal.celery import app as celery_app
 from leerrekening import tasks
-from leerrekening.services.bookings import booking_create
+from leerrekening.bookings.services import booking_create
 from tests import factories
 from tests.support.funding import fund
 from tests.support.processes import (

@@ -27,7 +27,7 @@ def other_course(db):
 @pytest.fixture
 def olaf_course_booking(olaf, alice, acme):
     """alice (with EUR 1,000) booked a EUR 450 course of olaf's provider: (booking, olaf)."""
-    from leerrekening.services.bookings import booking_create
+    from leerrekening.bookings.services import booking_create
 
     fund("1000.00", worker=alice, funder=factories.FunderFactory(employer=acme))
     course = factories.CourseFactory(

@@ -23,7 +23,7 @@ from leerrekening.selectors_dashboard import (
     next_scheme_run_at,
 )
 from leerrekening.selectors_deposits import funder_uptake_by_quarter, uptake_may_be_shown
-from leerrekening.services import bookings as booking_services
+from leerrekening.bookings import services as booking_services
 from leerrekening.services import deposits, ledger
 from tests import factories
 from tests.support.deposits import roster, run_schemes, upload

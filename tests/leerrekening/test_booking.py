@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from leerrekening import selectors
 from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
-from leerrekening.services import bookings as services
-from leerrekening.services import confirmation
+from leerrekening.bookings import services as services
+from leerrekening.bookings import confirmation
 from tests import factories
 from tests.support.booking import book, booking_post
 from tests.support.funding import fund

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from leerrekening.bookings import services as booking_services
+from leerrekening.bookings.confirmation import code_hash
 from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
-from leerrekening.services import bookings as booking_services
 from leerrekening.services import ledger
-from leerrekening.services.confirmation import _code_hash
 from tests import factories
 from tests.support.booking import CODE, book, booking_post, give_code
 
@@ -125,13 +125,13 @@ def test_a_wrong_code_counts_and_a_malformed_one_too(client, funded_alice, cours
 
 
 def test_only_the_newest_unused_code_works(funded_alice):
-    from leerrekening.services.confirmation import one_time_code_verify
+    from leerrekening.bookings.confirmation import one_time_code_verify
 
     give_code(funded_alice)
     newer = OneTimeCode.objects.create(
         user=funded_alice,
         purpose="booking",
-        code_hash=_code_hash(user_id=funded_alice.pk, code="246802"),
+        code_hash=code_hash(user_id=funded_alice.pk, code="246802"),
         expires_at=timezone.now() + datetime.timedelta(minutes=10),
     )
     assert not one_time_code_verify(user=funded_alice, code=CODE)

@@ -10,7 +10,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from leerrekening.selectors_portal import CatalogueFilters, catalogue_search
+from leerrekening.catalogue.selectors import CatalogueFilters, catalogue_search
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_search_text_cannot_break_the_query(catalogue):
 
 
 def test_the_search_can_use_the_dutch_gin_index(catalogue):
-    from leerrekening.selectors_portal import COURSE_SEARCH_EXPRESSION
+    from leerrekening.catalogue.selectors import COURSE_SEARCH_EXPRESSION
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")

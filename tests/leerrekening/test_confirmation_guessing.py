@@ -23,7 +23,7 @@ from leerrekening.models import (
     OneTimeCode,
     Reservation,
 )
-from leerrekening.services import confirmation
+from leerrekening.bookings import confirmation
 from tests import factories
 from tests.factories import TEST_PASSWORD
 

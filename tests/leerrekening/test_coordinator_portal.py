@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leerrekening.models import Booking
-from leerrekening.selectors_portal import booking_anomalies
-from leerrekening.services import bookings as services
+from leerrekening.bookings.selectors import booking_anomalies
+from leerrekening.bookings import services as services
 from tests import factories
 from tests.support.funding import fund
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leerrekening.services import bookings as services
+from leerrekening.bookings import services as services
 from tests import factories
 from tests.support.funding import fund
 

@@ -14,7 +14,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from leerrekening.services import bookings as services
+from leerrekening.bookings import services as services
 from tests import factories
 from tests.support.funding import fund
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from leerrekening.models import Booking, Reservation
-from leerrekening.services import bookings as services
+from leerrekening.bookings import services as services
 from leerrekening.services import ledger
 from tests.support.ledger import assert_invariants_hold, balance_of
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leerrekening.models import OneTimeCode
-from leerrekening.services import bookings as services
-from leerrekening.services.confirmation import code_check_params
+from leerrekening.bookings import services
+from leerrekening.bookings.confirmation import code_hash
 from tests.factories import TEST_PASSWORD
 
 CODE = "135790"
@@ -47,10 +47,10 @@ def booking_post(client, course, **overrides):
 
 def give_code(user) -> None:
     """As if the e-mailed code had arrived (one_time_code_send, without the e-mail). The stored
-    hash is the one a right guess makes (code_check_params)."""
+    hash is the one a right guess makes (code_hash)."""
     OneTimeCode.objects.create(
         user=user,
         purpose="booking",
-        code_hash=code_check_params(user_id=user.pk, code=CODE)["code_guess"],
+        code_hash=code_hash(user_id=user.pk, code=CODE),
         expires_at=timezone.now() + datetime.timedelta(minutes=10),
     )

@@ -19,10 +19,12 @@ import secrets
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from leerportaal import prepared
 from leerportaal.enqueue import send_task, send_task_on_commit
+from leerportaal.errors import DomainError
 from leerrekening.models import ConfirmationAttempt, OneTimeCode
 
 CODE_LIFETIME = datetime.timedelta(minutes=10)
@@ -38,24 +40,46 @@ MAX_CODES_SENT = 3
 CODES_SENT_WINDOW = datetime.timedelta(minutes=15)
 
 
-class ConfirmationLocked(Exception):
-    """Too many wrong confirmations: nothing confirms until `locked_until`."""
+def _clock(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+class ConfirmationLocked(DomainError):
+    """Too many wrong confirmations: nothing confirms until `locked_until` (429, Retry-After)."""
 
     code = "confirmation_locked"
+    status = 429
+    default_message = _(
+        "Je hebt te vaak een verkeerd wachtwoord of een verkeerde code ingevuld. Daarom kun je "
+        "even niet bevestigen. Probeer het opnieuw na %(time)s uur."
+    )
 
     def __init__(self, locked_until: datetime.datetime):
         self.locked_until = locked_until
-        super().__init__(f"confirmation is locked until {locked_until.isoformat()}")
+        super().__init__(
+            self.default_message % {"time": _clock(locked_until)},
+            details={"locked_until": locked_until.isoformat()},
+            headers={"Retry-After": str(seconds_until(locked_until))},
+        )
 
 
-class TooManyCodesSent(Exception):
+class TooManyCodesSent(DomainError):
     """MAX_CODES_SENT codes were sent within CODES_SENT_WINDOW; a new one from `retry_at`."""
 
     code = "too_many_codes"
+    status = 429
+    default_message = _(
+        "We hebben je net al 3 codes gestuurd. Kijk in je e-mail (ook bij spam). "
+        "Een nieuwe code kun je vragen na %(time)s uur."
+    )
 
     def __init__(self, retry_at: datetime.datetime):
         self.retry_at = retry_at
-        super().__init__(f"a new code can be sent from {retry_at.isoformat()}")
+        super().__init__(
+            self.default_message % {"time": _clock(retry_at)},
+            details={"retry_at": retry_at.isoformat()},
+            headers={"Retry-After": str(seconds_until(retry_at))},
+        )
 
 
 def seconds_until(moment: datetime.datetime) -> int:
@@ -65,22 +89,25 @@ def seconds_until(moment: datetime.datetime) -> int:
 
 # --- Lockout --------------------------------------------------------------------------------------
 
-# The active lockout's end, or NULL. Also a column of booking_create's locked read, so a booking
-# confirmed by password costs no extra round trip.
-LOCKED_UNTIL_SQL = (
+_LOCKOUT_END_SQL = (
     "(SELECT max(locked_until) FROM leerrekening_confirmationlockout"
     "  WHERE user_id = %(lock_user)s AND locked_until > %(lock_now)s)"
 )
 
 
-def lock_params(*, user_id: int) -> dict:
-    return {"lock_user": user_id, "lock_now": timezone.now()}
+def lockout_end_column(*, user_id: int) -> tuple[str, dict]:
+    """A scalar subquery and its parameters: the end of `user_id`'s active lockout (timestamptz),
+    or NULL while they may confirm. Also a column of booking_create's locked read, so a booking
+    confirmed by password costs no extra round trip. Its parameters are named lock_user and
+    lock_now, so they sit beside the caller's own."""
+    return _LOCKOUT_END_SQL, {"lock_user": user_id, "lock_now": timezone.now()}
 
 
 def confirmation_locked_until(*, user: User) -> datetime.datetime | None:
     """When the worker's lockout ends, or None while they may confirm."""
+    sql, params = lockout_end_column(user_id=user.pk)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {LOCKED_UNTIL_SQL}", lock_params(user_id=user.pk))
+        cursor.execute(f"SELECT {sql}", params)
         return cursor.fetchone()[0]
 
 
@@ -178,7 +205,7 @@ def _refuse_wrong(*, user: User, method: str) -> None:
         raise ConfirmationLocked(locked_until)
 
 
-def _code_hash(*, user_id: int, code: str) -> str:
+def code_hash(*, user_id: int, code: str) -> str:
     # A keyed hash (HMAC with SECRET_KEY) per user: a leaked table does not reveal live codes, and
     # it is fast, unlike a password hasher; 5 attempts, not hashing cost, stop guessing.
     return salted_hmac(
@@ -211,7 +238,7 @@ def one_time_code_send(*, user: User, purpose: str = BOOKING) -> OneTimeCode:
     record = OneTimeCode.objects.create(
         user=user,
         purpose=purpose,
-        code_hash=_code_hash(user_id=user.pk, code=code),
+        code_hash=code_hash(user_id=user.pk, code=code),
         expires_at=now + CODE_LIFETIME,
     )
     # Redis down: no e-mail (logged); the page tells how to ask for a new code.
@@ -219,11 +246,7 @@ def one_time_code_send(*, user: User, purpose: str = BOOKING) -> OneTimeCode:
     return record
 
 
-# The code check as one statement: lock the newest unused code of the purpose, count the attempt
-# and, for the right code, mark it used; all only while the code is unexpired and has attempts
-# left. It returns one row, `confirmed`, or none when there is no live code. booking_create runs
-# it inside its own transaction (services.bookings), one_time_code_verify on its own.
-CODE_CHECK_SQL = (
+_CODE_CHECK_SQL = (
     "UPDATE leerrekening_onetimecode SET attempts = attempts + 1,"
     "  used_at = CASE WHEN code_hash = %(code_guess)s THEN %(code_now)s::timestamptz END"
     " WHERE id = (SELECT id FROM leerrekening_onetimecode"
@@ -238,12 +261,19 @@ CODE_CHECK_SQL = (
 )
 
 
-def code_check_params(*, user_id: int, code: str, purpose: str = BOOKING) -> dict:
-    """The parameters of CODE_CHECK_SQL for this guess. A malformed code still costs an attempt;
-    its empty hash matches nothing."""
+def code_check_statement(*, user_id: int, code: str, purpose: str = BOOKING) -> tuple[str, dict]:
+    """The code check as one statement, with its parameters (all named code_*): lock the newest
+    unused code of the purpose, count the attempt and, for the right code, mark it used; all only
+    while the code is unexpired, has attempts left and confirmation is not locked.
+
+    Result: one row with one column, `confirmed` (boolean), or no row when there is no live code.
+    booking_create runs it inside its own statement as a data-modifying WITH (bookings.sql),
+    one_time_code_verify on its own. A malformed code still costs an attempt; its empty hash
+    matches nothing.
+    """
     code = (code or "").strip().replace(" ", "")
-    guess = _code_hash(user_id=user_id, code=code) if code.isdigit() and len(code) == 6 else ""
-    return {
+    guess = code_hash(user_id=user_id, code=code) if code.isdigit() and len(code) == 6 else ""
+    return _CODE_CHECK_SQL, {
         "code_guess": guess,
         "code_now": timezone.now(),
         "code_user": user_id,
@@ -257,14 +287,12 @@ def one_time_code_verify(*, user: User, code: str, purpose: str = BOOKING) -> bo
     by confirmation_failed_record (committed on its own, so it counts even when the caller's work
     rolls back); raises ConfirmationLocked while, or once, confirmation is locked.
 
-    CODE_CHECK_SQL counts the code's own attempts. A concurrent second use of the same code waits
+    The check (code_check_statement) counts the code's own attempts. A concurrent second use of the same code waits
     for the row lock, then finds it used. Comparing the hashes in SQL leaks nothing a timing can
     use: both sides are keyed hashes, and a guess cannot steer its own hash towards the stored one.
     """
     with connection.cursor() as cursor:
-        prepared.execute(
-            cursor, CODE_CHECK_SQL, code_check_params(user_id=user.pk, code=code, purpose=purpose)
-        )
+        prepared.execute(cursor, *code_check_statement(user_id=user.pk, code=code, purpose=purpose))
         row = cursor.fetchone()
     if row and row[0]:
         return True

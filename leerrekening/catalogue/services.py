@@ -12,25 +12,38 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import User
+from leerportaal.errors import DomainError
 from leerrekening.models import Course, Provider
 
 
-class ApprovalError(Exception):
+class ApprovalError(DomainError):
     code = "approval_error"
+    status = 403
+    default_message = _("Alleen coördinatoren keuren opleiders en opleidingen goed.")
 
 
 class ProviderIncomplete(ApprovalError):
     code = "provider_incomplete"
+    status = 422
+    default_message = _("%(name)s heeft geen geldig KvK-nummer of keurmerk.")
+
+    def __init__(self, provider: Provider):
+        self.provider_id = provider.pk
+        super().__init__(self.default_message % {"name": provider.name})
 
 
 class ProviderNotApproved(ApprovalError):
     code = "provider_not_approved"
+    status = 409
+    default_message = _("Keur eerst de opleider goed.")
 
 
 def _require_coordinator(user: User) -> None:
     if not user.is_coordinator:
-        raise ApprovalError("only coordinators approve")
+        raise ApprovalError
 
 
 @transaction.atomic
@@ -43,7 +56,7 @@ def provider_approve(*, provider: Provider, by: User) -> Provider:
         not re.fullmatch(r"[0-9]{8}", provider.kvk_number or "")
         or not provider.quality_mark.strip()
     ):
-        raise ProviderIncomplete(provider.pk)
+        raise ProviderIncomplete(provider)
     if provider.approved_at is None:
         provider.approved_at = timezone.now()
         provider.approved_by = by
@@ -68,7 +81,7 @@ def course_approve(*, course: Course, by: User) -> Course:
         Course.objects.select_for_update(of=("self",)).select_related("provider").get(pk=course.pk)
     )
     if course.provider.approved_at is None:
-        raise ProviderNotApproved(course.provider_id)
+        raise ProviderNotApproved
     if course.approved_at is None:
         course.approved_at = timezone.now()
         course.approved_by = by

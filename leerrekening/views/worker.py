@@ -1,8 +1,8 @@
-"""Pages of the learning account: the worker (/mijn-leerrekening/, /opleidingen/), provider staff
-(/opleider/) and coordinators (/beheer/).
+"""The worker's pages: the learning account (/mijn-leerrekening/), the catalogue and booking
+(/opleidingen/), my bookings and my data.
 
 Views are thin: fetch through a selector scoped to the signed-in person (someone else's booking
-is a 404, not a 403), call one service, map its domain errors to a plain Dutch message, render.
+is a 404, not a 403), call one service, show its domain error's message, render.
 """
 
 from __future__ import annotations
@@ -17,31 +17,28 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.decorators import coordinator_required, provider_staff_required, worker_required
+from accounts.decorators import worker_required
+from leerportaal.errors import form_error, message_error
+from leerportaal.money import euro
 from leerrekening import selectors, selectors_portal
-from leerrekening.forms import BookingForm, CatalogueSearchForm, FreezeForm
-from leerrekening.models import Booking, Course, Provider
-from leerrekening.services import bookings as booking_services
-from leerrekening.services import catalogue as catalogue_services
-from leerrekening.services.confirmation import (
+from leerrekening.bookings import selectors as booking_selectors
+from leerrekening.bookings import services as booking_services
+from leerrekening.bookings.confirmation import (
     ConfirmationLocked,
     TooManyCodesSent,
     fresh_confirmation_check,
     one_time_code_send,
 )
+from leerrekening.catalogue import selectors as catalogue_selectors
+from leerrekening.forms import BookingForm, CatalogueSearchForm, FreezeForm
+from leerrekening.models import Booking
 
 EXPIRY_WARNING_DAYS = 90
 BOOKING_CAUSE = re.compile(r"^booking:(\d+)$")
-
-
-def euro(amount) -> str:
-    return f"€ {number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)}"
 
 
 def _history_rows(page):
@@ -112,10 +109,10 @@ def notification_list(request):
 @worker_required
 def catalogue(request):
     form = CatalogueSearchForm(request.GET or None)
-    filters = selectors_portal.CatalogueFilters()
+    filters = catalogue_selectors.CatalogueFilters()
     if form.is_valid():
-        filters = selectors_portal.CatalogueFilters(**form.cleaned_data)
-    courses, fuzzy = selectors_portal.catalogue_search(filters=filters)
+        filters = catalogue_selectors.CatalogueFilters(**form.cleaned_data)
+    courses, fuzzy = catalogue_selectors.catalogue_search(filters=filters)
     paginator = Paginator(courses, 20)
     page = paginator.get_page(request.GET.get("pagina"))
     query = request.GET.copy()
@@ -135,8 +132,8 @@ def catalogue(request):
 
 @worker_required
 def course_detail(request, pk):
-    course = get_object_or_404(selectors_portal.bookable_courses(), pk=pk)
-    seats_left = max(course.capacity - selectors_portal.course_seats_taken(course=course), 0)
+    course = get_object_or_404(catalogue_selectors.bookable_courses(), pk=pk)
+    seats_left = max(course.capacity - booking_selectors.course_seats_taken(course=course), 0)
     summary = selectors.account_summary(worker=request.user)
     return render(
         request,
@@ -150,38 +147,10 @@ def course_detail(request, pk):
     )
 
 
-BOOKING_ERRORS = {
-    booking_services.CourseNotBookable: gettext_lazy(
-        "Deze opleiding kun je niet (meer) boeken. Kies een andere opleiding."
-    ),
-    booking_services.CourseFull: gettext_lazy(
-        "Deze opleiding is vol. Kies een andere datum of opleiding."
-    ),
-    booking_services.CourseBookingCapReached: gettext_lazy(
-        "Deze opleiding is deze week heel vaak geboekt. Probeer het over een paar dagen opnieuw."
-    ),
-    booking_services.AlreadyBooked: gettext_lazy("Je hebt deze opleiding al geboekt."),
-    booking_services.NotWorkRelated: gettext_lazy(
-        "Je leerrekening betaalt alleen opleidingen voor je werk of loopbaan."
-    ),
-    booking_services.RequestTokenReused: gettext_lazy("Er ging iets mis. Probeer het opnieuw."),
-    booking_services.AccountFrozen: gettext_lazy(
-        "Je account is bevroren. Er kan niets geboekt worden tot beheer het opheft."
-    ),
-}
-
-
-def _locked_message(locked_until) -> str:
-    return _(
-        "Je hebt te vaak een verkeerd wachtwoord of een verkeerde code ingevuld. Daarom kun je "
-        "even niet bevestigen. Probeer het opnieuw na %(time)s uur."
-    ) % {"time": timezone.localtime(locked_until).strftime("%H:%M")}
-
-
 @worker_required
 @never_cache
 def booking_create(request, pk):
-    page = selectors_portal.booking_page(pk=pk, worker=request.user)
+    page = catalogue_selectors.booking_page(pk=pk, worker=request.user)
     if page is None:
         raise Http404
     course, summary = page
@@ -216,38 +185,18 @@ def booking_create(request, pk):
             code=data["code"] if by_code else None,
         )
     except ConfirmationLocked as exc:
-        form.add_error(None, _locked_message(exc.locked_until))
+        form_error(form, exc)
         return render(request, "leerrekening/booking_create.html", context, status=429)
-    except booking_services.ConfirmationFailed:
-        form.add_error("code", _("Deze code klopt niet of is verlopen. Vraag een nieuwe code aan."))
+    except booking_services.ConfirmationFailed as exc:
+        form_error(form, exc, field="code")
         return render(request, "leerrekening/booking_create.html", context, status=400)
-    except booking_services.InsufficientBudget as exc:
-        form.add_error(
-            None,
-            _(
-                "Je hebt niet genoeg tegoed. Je hebt nog %(available)s, de opleiding kost %(price)s. "
-                "Je kunt boeken als je de rest zelf betaalt."
-            )
-            % {"available": euro(exc.available), "price": euro(exc.requested)},
-        )
-        return render(request, "leerrekening/booking_create.html", context, status=400)
-    except booking_services.TooManyPendingBookings as exc:
-        form.add_error(
-            None,
-            _(
-                "Je hebt al %(limit)s boekingen die nog niet zijn begonnen. "
-                "Wacht tot er een begint, of annuleer er een."
-            )
-            % {"limit": exc.limit},
-        )
-        return render(request, "leerrekening/booking_create.html", context, status=400)
-    except booking_services.BookingError as exc:
-        form.add_error(None, BOOKING_ERRORS.get(type(exc), _("Boeken lukte niet.")))
+    except (booking_services.BookingError, booking_services.InsufficientBudget) as exc:
+        form_error(form, exc)
         return render(request, "leerrekening/booking_create.html", context, status=400)
     messages.success(
         request,
         _("Je hebt %(course)s geboekt. We hebben %(amount)s van je leerrekening gereserveerd.")
-        % {"course": course.title, "amount": euro(booking.budget_amount)},
+        % {"course": course.title, "amount": euro(booking.budget_amount, localize=True)},
     )
     return redirect("leerrekening:booking-detail", pk=booking.pk)
 
@@ -255,18 +204,11 @@ def booking_create(request, pk):
 @worker_required
 @require_POST
 def booking_code_send(request, pk):
-    course = get_object_or_404(selectors_portal.bookable_courses(), pk=pk)
+    course = get_object_or_404(catalogue_selectors.bookable_courses(), pk=pk)
     try:
         one_time_code_send(user=request.user)
     except TooManyCodesSent as exc:
-        messages.error(
-            request,
-            _(
-                "We hebben je net al 3 codes gestuurd. Kijk in je e-mail (ook bij spam). "
-                "Een nieuwe code kun je vragen na %(time)s uur."
-            )
-            % {"time": timezone.localtime(exc.retry_at).strftime("%H:%M")},
-        )
+        message_error(request, exc)
         return redirect(reverse("leerrekening:booking-create", args=[course.pk]) + "?methode=code")
     messages.info(
         request,
@@ -282,7 +224,7 @@ def booking_code_send(request, pk):
 @worker_required
 @never_cache
 def booking_list(request):
-    paginator = Paginator(selectors_portal.bookings_of(worker=request.user), 20)
+    paginator = Paginator(booking_selectors.bookings_of(worker=request.user), 20)
     page = paginator.get_page(request.GET.get("pagina"))
     return render(
         request,
@@ -294,7 +236,7 @@ def booking_list(request):
 @worker_required
 @never_cache
 def booking_detail(request, pk):
-    booking = get_object_or_404(selectors_portal.bookings_of(worker=request.user), pk=pk)
+    booking = get_object_or_404(booking_selectors.bookings_of(worker=request.user), pk=pk)
     return render(
         request,
         "leerrekening/booking_detail.html",
@@ -309,19 +251,16 @@ def booking_detail(request, pk):
 @worker_required
 @require_POST
 def booking_cancel(request, pk):
-    booking = get_object_or_404(selectors_portal.bookings_of(worker=request.user), pk=pk)
+    booking = get_object_or_404(booking_selectors.bookings_of(worker=request.user), pk=pk)
     try:
         booking = booking_services.booking_cancel(booking=booking, by=request.user)
-    except booking_services.BookingNotCancellable:
-        messages.error(
-            request,
-            _("Deze boeking kun je niet meer annuleren. Neem contact op met de opleider."),
-        )
+    except booking_services.BookingNotCancellable as exc:
+        message_error(request, exc)
         return redirect("leerrekening:booking-detail", pk=booking.pk)
     messages.success(
         request,
         _("Je boeking is geannuleerd. %(amount)s staat weer op je leerrekening.")
-        % {"amount": euro(booking.budget_amount)},
+        % {"amount": euro(booking.budget_amount, localize=True)},
     )
     return redirect("leerrekening:booking-list")
 
@@ -329,7 +268,7 @@ def booking_cancel(request, pk):
 @worker_required
 @never_cache
 def booking_freeze(request, pk):
-    booking = get_object_or_404(selectors_portal.bookings_of(worker=request.user), pk=pk)
+    booking = get_object_or_404(booking_selectors.bookings_of(worker=request.user), pk=pk)
     form = FreezeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         booking_services.booking_freeze(
@@ -382,148 +321,3 @@ def my_data_export(request, fmt):
 
 def who_sees_what(request):
     return render(request, "leerrekening/who_sees_what.html")
-
-
-# --- Provider staff -------------------------------------------------------------------------------
-
-
-@provider_staff_required
-@never_cache
-def provider_start(request):
-    return render(
-        request,
-        "leerrekening/provider_start.html",
-        {
-            "payables": selectors_portal.provider_payable_balance(user=request.user),
-            "courses": selectors_portal.provider_courses_of(user=request.user),
-        },
-    )
-
-
-@provider_staff_required
-@never_cache
-def provider_course(request, pk):
-    course = get_object_or_404(selectors_portal.provider_courses_of(user=request.user), pk=pk)
-    bookings = selectors_portal.provider_bookings_of(user=request.user).filter(course=course)
-    earliest = booking_services.start_declarable_from(course=course)
-    return render(
-        request,
-        "leerrekening/provider_course.html",
-        {
-            "course": course,
-            "bookings": bookings,
-            "earliest": earliest,
-            "can_declare": timezone.localdate() >= earliest,
-        },
-    )
-
-
-@provider_staff_required
-@require_POST
-def provider_declare_start(request, pk):
-    booking = get_object_or_404(selectors_portal.provider_bookings_of(user=request.user), pk=pk)
-    try:
-        booking_services.booking_declare_start(booking=booking, by=request.user)
-    except booking_services.StartTooEarly as exc:
-        messages.error(
-            request,
-            _("Je kunt de start pas melden vanaf %(date)s.")
-            % {"date": exc.earliest.strftime("%d-%m-%Y")},
-        )
-    except booking_services.BookingNotStartable:
-        messages.error(
-            request,
-            _("Voor deze boeking kun je geen start melden: hij is geannuleerd of geblokkeerd."),
-        )
-    else:
-        messages.success(
-            request,
-            _("De start is gemeld. %(amount)s wordt aan jullie betaald.")
-            % {"amount": euro(booking.budget_amount)},
-        )
-    return redirect("leerrekening:provider-course", pk=booking.course_id)
-
-
-# --- Coordinators ---------------------------------------------------------------------------------
-
-
-@coordinator_required
-@never_cache
-def coordinator_catalogue(request):
-    return render(
-        request,
-        "leerrekening/coordinator_catalogue.html",
-        {
-            "providers": Provider.objects.order_by("approved_at", "name"),
-            "courses": Course.objects.filter(approved_at__isnull=True)
-            .select_related("provider")
-            .order_by("start_date"),
-        },
-    )
-
-
-@coordinator_required
-@require_POST
-def coordinator_provider_approve(request, pk):
-    provider = get_object_or_404(Provider, pk=pk)
-    try:
-        catalogue_services.provider_approve(provider=provider, by=request.user)
-    except catalogue_services.ProviderIncomplete:
-        messages.error(
-            request,
-            _("%(name)s heeft geen geldig KvK-nummer of keurmerk.") % {"name": provider.name},
-        )
-    else:
-        messages.success(request, _("%(name)s is goedgekeurd.") % {"name": provider.name})
-    return redirect("leerrekening:coordinator-catalogue")
-
-
-@coordinator_required
-@require_POST
-def coordinator_course_approve(request, pk):
-    course = get_object_or_404(Course, pk=pk)
-    try:
-        catalogue_services.course_approve(course=course, by=request.user)
-    except catalogue_services.ProviderNotApproved:
-        messages.error(request, _("Keur eerst de opleider goed."))
-    else:
-        messages.success(request, _("%(title)s is goedgekeurd.") % {"title": course.title})
-    return redirect("leerrekening:coordinator-catalogue")
-
-
-@coordinator_required
-@never_cache
-def coordinator_bookings(request):
-    return render(
-        request,
-        "leerrekening/coordinator_bookings.html",
-        {
-            "frozen": selectors_portal.frozen_bookings(),
-            "anomalies": selectors_portal.booking_anomalies(),
-        },
-    )
-
-
-@coordinator_required
-@require_POST
-def coordinator_booking_release(request, pk):
-    booking = get_object_or_404(selectors_portal.frozen_bookings(), pk=pk)
-    try:
-        booking_services.frozen_booking_release(booking=booking, by=request.user)
-    except booking_services.BookingNotCancellable:
-        messages.error(
-            request,
-            _("Deze boeking is al betaald aan de opleider. Los het op met de opleider."),
-        )
-    else:
-        messages.success(request, _("Het geld staat weer op de leerrekening van de werkende."))
-    return redirect("leerrekening:coordinator-bookings")
-
-
-@coordinator_required
-@require_POST
-def coordinator_booking_restore(request, pk):
-    booking = get_object_or_404(selectors_portal.frozen_bookings(), pk=pk)
-    booking_services.frozen_booking_restore(booking=booking, by=request.user)
-    messages.success(request, _("De boeking loopt weer zoals eerst."))
-    return redirect("leerrekening:coordinator-bookings")

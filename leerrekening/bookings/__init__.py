@@ -1,0 +1,1 @@
+"""Bookings: the worker's spending (services), its confirmation, its errors, SQL and reads."""

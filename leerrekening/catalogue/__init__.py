@@ -1,0 +1,1 @@
+"""The catalogue: approving providers and courses (services) and finding bookable ones."""

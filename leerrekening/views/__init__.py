@@ -1,0 +1,1 @@
+"""The learning account's pages, by audience: worker, provider (staff) and coordinator."""

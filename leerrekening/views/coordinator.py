@@ -1,0 +1,94 @@
+"""Coordinators' pages (/beheer/): approving providers and courses, settling frozen bookings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import coordinator_required
+from leerportaal.errors import message_error
+from leerrekening.bookings import selectors as booking_selectors
+from leerrekening.bookings import services as booking_services
+from leerrekening.catalogue import services as catalogue_services
+from leerrekening.models import Course, Provider
+
+# --- Coordinators ---------------------------------------------------------------------------------
+
+
+@coordinator_required
+@never_cache
+def coordinator_catalogue(request):
+    return render(
+        request,
+        "leerrekening/coordinator_catalogue.html",
+        {
+            "providers": Provider.objects.order_by("approved_at", "name"),
+            "courses": Course.objects.filter(approved_at__isnull=True)
+            .select_related("provider")
+            .order_by("start_date"),
+        },
+    )
+
+
+@coordinator_required
+@require_POST
+def coordinator_provider_approve(request, pk):
+    provider = get_object_or_404(Provider, pk=pk)
+    try:
+        catalogue_services.provider_approve(provider=provider, by=request.user)
+    except catalogue_services.ProviderIncomplete as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("%(name)s is goedgekeurd.") % {"name": provider.name})
+    return redirect("leerrekening:coordinator-catalogue")
+
+
+@coordinator_required
+@require_POST
+def coordinator_course_approve(request, pk):
+    course = get_object_or_404(Course, pk=pk)
+    try:
+        catalogue_services.course_approve(course=course, by=request.user)
+    except catalogue_services.ProviderNotApproved as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("%(title)s is goedgekeurd.") % {"title": course.title})
+    return redirect("leerrekening:coordinator-catalogue")
+
+
+@coordinator_required
+@never_cache
+def coordinator_bookings(request):
+    return render(
+        request,
+        "leerrekening/coordinator_bookings.html",
+        {
+            "frozen": booking_selectors.frozen_bookings(),
+            "anomalies": booking_selectors.booking_anomalies(),
+        },
+    )
+
+
+@coordinator_required
+@require_POST
+def coordinator_booking_release(request, pk):
+    booking = get_object_or_404(booking_selectors.frozen_bookings(), pk=pk)
+    try:
+        booking_services.frozen_booking_release(booking=booking, by=request.user)
+    except booking_services.BookingNotCancellable as exc:
+        message_error(request, exc)
+    else:
+        messages.success(request, _("Het geld staat weer op de leerrekening van de werkende."))
+    return redirect("leerrekening:coordinator-bookings")
+
+
+@coordinator_required
+@require_POST
+def coordinator_booking_restore(request, pk):
+    booking = get_object_or_404(booking_selectors.frozen_bookings(), pk=pk)
+    booking_services.frozen_booking_restore(booking=booking, by=request.user)
+    messages.success(request, _("De boeking loopt weer zoals eerst."))
+    return redirect("leerrekening:coordinator-bookings")
