@@ -11,7 +11,6 @@ import re
 
 from django.db import transaction
 from django.utils import timezone
-
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User

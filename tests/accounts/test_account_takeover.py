@@ -291,8 +291,8 @@ def test_dit_was_ik_niet_freezes_the_account_and_signs_out_every_session(
     from django.test import Client
 
     from accounts.models import User
-    from leerrekening.models import Booking
     from leerrekening.bookings import services as booking_services
+    from leerrekening.models import Booking
 
     stolen = Client()
     stolen.force_login(funded_alice)

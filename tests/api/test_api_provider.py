@@ -10,8 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.api_keys import api_key_create
-from leerrekening.models import Transfer
 from leerrekening.bookings import services as booking_services
+from leerrekening.models import Transfer
 from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund

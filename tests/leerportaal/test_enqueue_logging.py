@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from leerportaal.enqueue import send_task
-from leerrekening.models import OneTimeCode
 from leerrekening.bookings.confirmation import one_time_code_send
+from leerrekening.models import OneTimeCode
 from leerrekening.tasks import one_time_code_email_send
 from tests import factories
 from tests.support.processes import celery_pointed_at, free_port

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from leerrekening.bookings import services as booking_services
 from leerrekening.models import DepositBatch, DepositScheme, LedgerCheckRun
 from leerrekening.selectors_dashboard import (
     coordinator_dashboard,
@@ -23,7 +24,6 @@ from leerrekening.selectors_dashboard import (
     next_scheme_run_at,
 )
 from leerrekening.selectors_deposits import funder_uptake_by_quarter, uptake_may_be_shown
-from leerrekening.bookings import services as booking_services
 from leerrekening.services import deposits, ledger
 from tests import factories
 from tests.support.deposits import roster, run_schemes, upload

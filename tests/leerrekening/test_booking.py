@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leerrekening import selectors
-from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
-from leerrekening.bookings import services as services
 from leerrekening.bookings import confirmation
+from leerrekening.bookings import services as services
+from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
 from tests import factories
 from tests.support.booking import book, booking_post
 from tests.support.funding import fund

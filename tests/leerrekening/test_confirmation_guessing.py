@@ -16,6 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from leerrekening import selectors
+from leerrekening.bookings import confirmation
 from leerrekening.models import (
     Booking,
     ConfirmationAttempt,
@@ -23,7 +24,6 @@ from leerrekening.models import (
     OneTimeCode,
     Reservation,
 )
-from leerrekening.bookings import confirmation
 from tests import factories
 from tests.factories import TEST_PASSWORD
 

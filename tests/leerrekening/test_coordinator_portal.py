@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from leerrekening.models import Booking
-from leerrekening.bookings.selectors import booking_anomalies
 from leerrekening.bookings import services as services
+from leerrekening.bookings.selectors import booking_anomalies
+from leerrekening.models import Booking
 from tests import factories
 from tests.support.funding import fund
 

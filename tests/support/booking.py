@@ -7,9 +7,9 @@ import datetime
 from django.urls import reverse
 from django.utils import timezone
 
-from leerrekening.models import OneTimeCode
 from leerrekening.bookings import services
 from leerrekening.bookings.confirmation import code_hash
+from leerrekening.models import OneTimeCode
 from tests.factories import TEST_PASSWORD
 
 CODE = "135790"
