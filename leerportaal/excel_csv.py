@@ -13,6 +13,7 @@ the line where its record starts.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
@@ -146,15 +147,38 @@ class ExcelCsvReader:
 
 
 def escape_formula(value: str) -> str:
-    """Prefix an apostrophe so a spreadsheet shows the cell as text instead of running it."""
+    """Prefix an apostrophe so a spreadsheet shows the cell as text instead of running it.
+
+    The one rule for every CSV this project writes: a cell starting with = + - @ tab or CR is
+    escaped, a negative number too (a spreadsheet evaluates "-2+3" as well as "-2")."""
     if value and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
-def write_excel_csv(rows: Iterable[Iterable[object]], out: TextIO) -> None:
-    """Write `;`-separated CSV with a BOM and CRLF, as Dutch Excel opens it, every cell escaped."""
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+def excel_csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """`;`-separated CSV text as Dutch Excel opens it (BOM first, CRLF, every cell escaped), one
+    row at a time: memory does not grow with the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    yield "\ufeff"
     for row in rows:
         writer.writerow(["" if cell is None else escape_formula(str(cell)) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def write_excel_csv(rows: Iterable[Iterable[object]], out: TextIO) -> None:
+    """Write `rows` to `out` as excel_csv_lines does."""
+    for text in excel_csv_lines(rows):
+        out.write(text)
+
+
+def excel_csv_response(filename: str, rows: Iterable[Iterable[object]]):
+    """A download of `rows` as Excel CSV, streamed row by row (memory stays flat)."""
+    from django.http import StreamingHttpResponse
+
+    response = StreamingHttpResponse(excel_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

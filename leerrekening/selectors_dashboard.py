@@ -30,8 +30,8 @@ from leerrekening.models import (
     Provider,
     Tranche,
 )
-from leerrekening.selectors_deposits import QuarterUptake, funders_of, uptake_by_quarter
-from leerrekening.services.schemes import period_after, period_start_on
+from leerrekening.deposits.selectors import QuarterUptake, funders_of, uptake_by_quarter
+from leerrekening.deposits.schemes import period_after, period_start_on
 
 # The beat entry that applies the scheme rules (leerportaal/settings.py, daily at 01:00).
 SCHEMES_BEAT_ENTRY = "leerrekening-deposit-schemes"

@@ -7,7 +7,9 @@ import io
 from decimal import Decimal
 
 from accounts.models import Employment, User
-from leerrekening.services import deposits, ledger
+from leerrekening.deposits import applying
+from leerrekening.deposits import services as deposits
+from leerrekening.services import ledger
 from tests import factories
 
 TODAY = datetime.date(2026, 3, 2)
@@ -74,7 +76,7 @@ def quarterly_cao_schemes(*employers) -> None:
 
 def run_schemes(day: datetime.date) -> None:
     """What beat does on `day`: run the schemes due, and apply their batches in-process."""
-    from leerrekening.services import schemes
+    from leerrekening.deposits import schemes
 
     for batch in schemes.schemes_run_due(today=day):
-        deposits.deposit_batch_apply(batch_id=batch.pk)
+        applying.deposit_batch_apply(batch_id=batch.pk)

@@ -14,6 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from leerrekening.deposits import applying
+from leerrekening.deposits import services as deposits
+from leerrekening.deposits.selectors import funder_uptake_by_quarter, uptake_may_be_shown
 from leerrekening.models import DepositBatch, DepositScheme, LedgerCheckRun
 from leerrekening.selectors_dashboard import (
     coordinator_dashboard,
@@ -22,9 +25,8 @@ from leerrekening.selectors_dashboard import (
     next_run_of_schemes,
     next_scheme_run_at,
 )
-from leerrekening.selectors_deposits import funder_uptake_by_quarter, uptake_may_be_shown
 from leerrekening.services import bookings as booking_services
-from leerrekening.services import deposits, ledger
+from leerrekening.services import ledger
 from tests import factories
 from tests.leerrekening.deposits_support import funded_funder, roster, run_schemes, upload
 
@@ -38,7 +40,9 @@ INDEX = "/admin/"
 def sent(monkeypatch):
     """Batches are applied in-process by the tests, never sent to a broker."""
     calls: list[int] = []
-    monkeypatch.setattr(deposits, "enqueue", lambda batch_id: calls.append(batch_id) or True)
+    monkeypatch.setattr(
+        applying.DEPOSIT_BATCHES, "enqueue", lambda batch_id: calls.append(batch_id) or True
+    )
     return calls
 
 
@@ -285,7 +289,7 @@ def test_a_finished_batch_is_no_longer_in_progress(client, hanna, acme, acme_fun
     roster(acme, 2)
     batch = upload(acme_funder, acme, ["000001;5", "000002;5"])
     deposits.deposit_batch_confirm(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     page = start_page(client, hanna)
     assert f"running-batch-{batch.pk}" not in page
     assert "Er lopen nu geen batches." in page

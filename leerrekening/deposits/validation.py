@@ -20,10 +20,7 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO, overload
 from django.db import connection
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-
-from accounts.models import Employment
-from leerportaal.excel_csv import write_excel_csv
-from leerrekening.batch_csv import (
+from leerrekening.deposits.parsing import (
     AMBIGUOUS_EMPLOYEE,
     COLUMN_LABELS,
     DEFAULT_MAX_BYTES,
@@ -39,6 +36,9 @@ from leerrekening.batch_csv import (
     format_eur,
     parse_deposit_csv,
 )
+
+from accounts.models import Employment
+from leerportaal.excel_csv import write_excel_csv
 
 if TYPE_CHECKING:
     from accounts.models import Employer
