@@ -47,18 +47,20 @@ class RosterChanged(DepositError):
     )
 
 
-class FundsTooLow(DepositError, ledger.InsufficientFunds):
+class FundsTooLow(ledger.InsufficientFunds, DepositError):
     """Not enough prepaid money for what is asked: the ledger's InsufficientFunds, found before
     the ledger is asked (a confirmed batch must be able to run to its end). Its API code stays
-    `funds_too_low`."""
+    `funds_too_low` (422), its message is the deposit's own."""
 
     code = "funds_too_low"
+    status = 422
     default_message = _("Het beschikbare tegoed is te laag.")
 
     def __init__(self, message=None, *, account_id: int, available, requested):
-        self.account_id = account_id
-        self.available = available
-        self.requested = requested
-        DepositError.__init__(
-            self, message, details={"available": str(available), "requested": str(requested)}
-        )
+        # The ledger's constructor sets account_id, available and requested (and its own text,
+        # replaced here by the message for the user).
+        super().__init__(account_id=account_id, available=available, requested=requested)
+        self.message = message if message is not None else self.default_message
+        self.details = {"available": str(available), "requested": str(requested)}
+        self.headers = {}
+        self.args = (str(self.message),)
