@@ -193,6 +193,12 @@ class DateRange(Func):
     output_field = models.Field()  # only used inside the constraint expression
 
 
+def employment_runs_on(start_date, end_date, day) -> bool:
+    """The rule "employed on `day`" on plain dates: start and end inclusive, no end is open.
+    The same rule as a filter (employment_active_on_q) and as SQL (employment_active_on_sql)."""
+    return start_date <= day and (end_date is None or day <= end_date)
+
+
 def employment_active_on_q(day, *, prefix: str = "") -> Q:
     """Employments running on `day`: started on or before it, ending on or after it (or open).
     `prefix` reaches them through a relation, e.g. "employments__" from User."""
@@ -275,7 +281,7 @@ class Employment(models.Model):
         )
 
     def is_active_on(self, day) -> bool:
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+        return employment_runs_on(self.start_date, self.end_date, day)
 
 
 @pghistory.track(exclude=["key_hash", "last_used_at"])

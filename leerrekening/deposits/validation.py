@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING, BinaryIO, TextIO, overload
 from django.db import connection
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from accounts.models import Employment, employment_runs_on
+from leerportaal.excel_csv import write_excel_csv
 from leerrekening.deposits.parsing import (
     AMBIGUOUS_EMPLOYEE,
     COLUMN_LABELS,
@@ -36,9 +39,6 @@ from leerrekening.deposits.parsing import (
     format_eur,
     parse_deposit_csv,
 )
-
-from accounts.models import Employment
-from leerportaal.excel_csv import write_excel_csv
 
 if TYPE_CHECKING:
     from accounts.models import Employer
@@ -272,7 +272,7 @@ def _resolve_chunk(
                 )
             )
             continue
-        active = [c for c in found if c[2] <= on_date and (c[3] is None or on_date <= c[3])]
+        active = [c for c in found if employment_runs_on(c[2], c[3], on_date)]
         if not active:
             errors.append(
                 LineError(
