@@ -175,10 +175,15 @@ def write_excel_csv(rows: Iterable[Iterable[object]], out: TextIO) -> None:
         out.write(text)
 
 
-def excel_csv_response(filename: str, rows: Iterable[Iterable[object]]):
-    """A download of `rows` as Excel CSV, streamed row by row (memory stays flat)."""
-    from django.http import StreamingHttpResponse
+def excel_csv_response(filename: str, rows: Iterable[Iterable[object]], *, stream: bool = True):
+    """A download of `rows` as Excel CSV: streamed row by row (memory stays flat), or, with
+    stream=False, in one piece (small exports that a page reads as `.content`)."""
+    from django.http import HttpResponse, StreamingHttpResponse
 
-    response = StreamingHttpResponse(excel_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    content_type = "text/csv; charset=utf-8"
+    if stream:
+        response = StreamingHttpResponse(excel_csv_lines(rows), content_type=content_type)
+    else:
+        response = HttpResponse("".join(excel_csv_lines(rows)), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

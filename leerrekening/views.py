@@ -7,7 +7,6 @@ is a 404, not a 403), call one service, map its domain errors to a plain Dutch m
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 
@@ -24,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import coordinator_required, provider_staff_required, worker_required
+from leerportaal.excel_csv import excel_csv_response
 from leerrekening import selectors, selectors_portal
 from leerrekening.forms import BookingForm, CatalogueSearchForm, FreezeForm
 from leerrekening.models import Booking, Course, Provider
@@ -365,19 +365,9 @@ def my_data_export(request, fmt):
         )
         response["Content-Disposition"] = f'attachment; filename="mijn-gegevens-{stamp}.json"'
         return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mijn-gegevens-{stamp}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(["onderdeel", "nummer", "veld", "waarde"])
-    for section, number, field, value in selectors_portal.my_data_rows(data=data):
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        if value[:1] in {"=", "+", "@", "\t", "\r"} or (
-            value[:1] == "-" and not re.fullmatch(r"-[0-9.]+", value)
-        ):
-            value = "'" + value
-        writer.writerow([section, number, field, value])
-    return response
+    rows = [["onderdeel", "nummer", "veld", "waarde"], *selectors_portal.my_data_rows(data=data)]
+    # Formulae escaped there: a cell starting with = + - @ would run in a spreadsheet.
+    return excel_csv_response(f"mijn-gegevens-{stamp}.csv", rows, stream=False)
 
 
 def who_sees_what(request):
