@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
@@ -22,6 +23,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 DELIMITERS = (";", ",", "\t")
 # Cells a spreadsheet would run as a formula (CSV injection); tab and CR start one in some versions.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NEGATIVE_AMOUNT = re.compile(r"-[0-9]+[.,][0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +152,9 @@ def escape_formula(value: str) -> str:
     """Prefix an apostrophe so a spreadsheet shows the cell as text instead of running it.
 
     The one rule for every CSV this project writes: a cell starting with = + - @ tab or CR is
-    escaped, a negative number too (a spreadsheet evaluates "-2+3" as well as "-2")."""
-    if value and value.startswith(FORMULA_PREFIXES):
+    escaped, except a negative amount with decimals ("-10.00", "-10,00"), which stays a number
+    the spreadsheet can add up. A bare "-2" is escaped: only an amount is known to be data."""
+    if value and value.startswith(FORMULA_PREFIXES) and not NEGATIVE_AMOUNT.fullmatch(value):
         return "'" + value
     return value
 
