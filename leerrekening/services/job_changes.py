@@ -2,7 +2,7 @@
 
 Invariant: a job change touches employments only. The worker's learning account, its balance and
 every tranche (funder, source, end date) are untouched: they belong to the person. Scheme deposits
-follow the employment (see services/schemes.py): the old employer's stop, the new one's begin.
+follow the employment (see leerrekening/deposits/schemes.py): the old employer's stop, the new one's begin.
 
 A takeover moves many employments from employer A to employer B as one Celery batch: the lines
 are stored first, then applied in chunks; each line's outcome commits with its employment change
