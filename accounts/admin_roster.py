@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.admin_scoping import is_coordinator, managed_employer_ids
 from accounts.models import Employer
-from accounts.services import EmploymentError, employment_end, roster_import
+from accounts.roster import roster_import
+from accounts.services import EmploymentError, employment_end
 from leerportaal.errors import message_error
 
 

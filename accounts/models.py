@@ -193,6 +193,35 @@ class DateRange(Func):
     output_field = models.Field()  # only used inside the constraint expression
 
 
+def employment_runs_on(start_date, end_date, day) -> bool:
+    """The rule "employed on `day`" on plain dates: start and end inclusive, no end is open.
+    The same rule as a filter (employment_active_on_q) and as SQL (employment_active_on_sql)."""
+    return start_date <= day and (end_date is None or day <= end_date)
+
+
+def employment_active_on_q(day, *, prefix: str = "") -> Q:
+    """Employments running on `day`: started on or before it, ending on or after it (or open).
+    `prefix` reaches them through a relation, e.g. "employments__" from User."""
+    return Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
+def employment_active_on_sql(*, alias: str, day: str) -> str:
+    """The same rule as a SQL condition on accounts_employment `alias`; `day` is the SQL text of
+    the date (a placeholder such as "%(day)s" or a column). tests/accounts/test_employment_active_on
+    checks that both forms select the same rows."""
+    return (
+        f"({alias}.start_date <= {day} AND ({alias}.end_date IS NULL OR {alias}.end_date >= {day}))"
+    )
+
+
+class EmploymentQuerySet(models.QuerySet):
+    def active_on(self, day) -> EmploymentQuerySet:
+        """Employments running on `day` (start and end date inclusive, open end)."""
+        return self.filter(employment_active_on_q(day))
+
+
 @pghistory.track()
 class Employment(models.Model):
     """A worker's job at an employer, from start_date up to and including end_date (open if null)."""
@@ -215,6 +244,8 @@ class Employment(models.Model):
     start_date = models.DateField(_("begindatum"))
     end_date = models.DateField(_("einddatum"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EmploymentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dienstverband")
@@ -250,7 +281,7 @@ class Employment(models.Model):
         )
 
     def is_active_on(self, day) -> bool:
-        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+        return employment_runs_on(self.start_date, self.end_date, day)
 
 
 @pghistory.track(exclude=["key_hash", "last_used_at"])

@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from accounts.models import Employer, User
+from accounts.models import Employer, User, employment_active_on_q
 from ambassadeurs.models import (
     Ambassadorship,
     Conversation,
@@ -35,9 +35,7 @@ def current_employers_of(*, worker: User, day: datetime.date | None = None) -> Q
     day = day or timezone.localdate()
     return (
         Employer.objects.filter(
-            Q(employments__end_date__isnull=True) | Q(employments__end_date__gte=day),
-            employments__worker=worker,
-            employments__start_date__lte=day,
+            employment_active_on_q(day, prefix="employments__"), employments__worker=worker
         )
         .select_related("sector")
         .distinct()

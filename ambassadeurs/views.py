@@ -6,13 +6,12 @@ map domain errors to a message, render.
 
 from __future__ import annotations
 
-import csv
 import datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from ambassadeurs.models import ConversationRequest
 from leerportaal import ratelimit
 from leerportaal.client_address import client_address
 from leerportaal.errors import message_error
+from leerportaal.excel_csv import excel_csv_response
 
 # --- Worker ---------------------------------------------------------------------------------------
 
@@ -352,31 +352,17 @@ def coordinator_figures(request):
     )
 
 
-def _csv_safe(value: object) -> str:
-    # A cell starting with = + - @ would be run as a formula by a spreadsheet.
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @coordinator_required
 @never_cache
 def coordinator_figures_export(request):
     _form, year, result = _coordinator_figures(request, iso_months=True)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"gesprekken-{year or 'alle-jaren'}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.writer(response, delimiter=";")
     suppressed = f"<{selectors.SMALL_GROUP_THRESHOLD}"
-    writer.writerow([_("indeling"), _("waarde"), _("aantal gesprekken")])
-    writer.writerow([_("totaal"), "", suppressed if result["total"] is None else result["total"]])
+    rows = [
+        [_("indeling"), _("waarde"), _("aantal gesprekken")],
+        [_("totaal"), "", suppressed if result["total"] is None else result["total"]],
+    ]
     for breakdown in result["breakdowns"]:
         for row in breakdown.rows:
-            writer.writerow(
-                [
-                    breakdown.key,
-                    _csv_safe(row.label),
-                    suppressed if row.suppressed else row.count,
-                ]
-            )
-    return response
+            rows.append([breakdown.key, row.label, suppressed if row.suppressed else row.count])
+    # Formulae escaped there (an employer named "=HYPERLINK(...)" stays text).
+    return excel_csv_response(f"gesprekken-{year or 'alle-jaren'}.csv", rows, stream=False)

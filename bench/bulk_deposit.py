@@ -165,8 +165,8 @@ def main() -> None:
     from django.db import connection
 
     from leerportaal.celery import app
+    from leerrekening.deposits import services as deposits
     from leerrekening.models import DepositBatch, Transfer
-    from leerrekening.services import deposits
     from tests.support.processes import CeleryWorker, RedisServer, free_port, wait_for
 
     employer, funder = setup(args.lines)

@@ -13,6 +13,8 @@ the line where its record starts.
 from __future__ import annotations
 
 import csv
+import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
@@ -21,6 +23,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 DELIMITERS = (";", ",", "\t")
 # Cells a spreadsheet would run as a formula (CSV injection); tab and CR start one in some versions.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NEGATIVE_AMOUNT = re.compile(r"-[0-9]+[.,][0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,15 +149,44 @@ class ExcelCsvReader:
 
 
 def escape_formula(value: str) -> str:
-    """Prefix an apostrophe so a spreadsheet shows the cell as text instead of running it."""
-    if value and value.startswith(FORMULA_PREFIXES):
+    """Prefix an apostrophe so a spreadsheet shows the cell as text instead of running it.
+
+    The one rule for every CSV this project writes: a cell starting with = + - @ tab or CR is
+    escaped, except a negative amount with decimals ("-10.00", "-10,00"), which stays a number
+    the spreadsheet can add up. A bare "-2" is escaped: only an amount is known to be data."""
+    if value and value.startswith(FORMULA_PREFIXES) and not NEGATIVE_AMOUNT.fullmatch(value):
         return "'" + value
     return value
 
 
-def write_excel_csv(rows: Iterable[Iterable[object]], out: TextIO) -> None:
-    """Write `;`-separated CSV with a BOM and CRLF, as Dutch Excel opens it, every cell escaped."""
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+def excel_csv_lines(rows: Iterable[Iterable[object]]) -> Iterator[str]:
+    """`;`-separated CSV text as Dutch Excel opens it (BOM first, CRLF, every cell escaped), one
+    row at a time: memory does not grow with the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    yield "\ufeff"
     for row in rows:
         writer.writerow(["" if cell is None else escape_formula(str(cell)) for cell in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def write_excel_csv(rows: Iterable[Iterable[object]], out: TextIO) -> None:
+    """Write `rows` to `out` as excel_csv_lines does."""
+    for text in excel_csv_lines(rows):
+        out.write(text)
+
+
+def excel_csv_response(filename: str, rows: Iterable[Iterable[object]], *, stream: bool = True):
+    """A download of `rows` as Excel CSV: streamed row by row (memory stays flat), or, with
+    stream=False, in one piece (small exports that a page reads as `.content`)."""
+    from django.http import HttpResponse, StreamingHttpResponse
+
+    content_type = "text/csv; charset=utf-8"
+    if stream:
+        response = StreamingHttpResponse(excel_csv_lines(rows), content_type=content_type)
+    else:
+        response = HttpResponse("".join(excel_csv_lines(rows)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -148,5 +148,6 @@ for _event_model in ("ProviderEvent", "CourseEvent", "DepositSchemeEvent"):
     admin.site.register(apps.get_model("leerrekening", _event_model), AuditEventAdmin)
 
 
-# Funders, deposits, batches, scheme rules and takeovers: scoped per employer, see that module.
-from leerrekening import admin_deposits  # noqa: E402, F401
+# Funders, deposits, batches, scheme rules and takeovers: scoped per employer, see those modules.
+from leerrekening.deposits import admin as _deposits_admin  # noqa: E402, F401
+from leerrekening.deposits import admin_schemes as _schemes_admin  # noqa: E402, F401

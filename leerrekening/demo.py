@@ -18,8 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Employer, Sector, User
+from leerrekening.deposits import applying, schemes
 from leerrekening.models import DepositScheme, Funder, Transfer
-from leerrekening.services import deposits, ledger, schemes
+from leerrekening.services import ledger
 
 DEMO_DOMAIN = "demo.leerportaal.nl"
 VERSMARKT_KVK = "12345678"
@@ -86,7 +87,7 @@ def seed_ledger_demo() -> dict[str, int]:
     if period is not None:
         batch = schemes.scheme_period_run(scheme=scheme, period_start=period)
         # Applied here, not left to a worker, so the demo shows money right after seeding.
-        deposits.deposit_batch_apply(batch_id=batch.pk)
+        applying.deposit_batch_apply(batch_id=batch.pk)
 
     sanne = User.objects.get(email=f"werkende@{DEMO_DOMAIN}")
     _deposit_once(

@@ -3,7 +3,7 @@ coordinators.
 
 Every figure here is an aggregate of the user's own organisation, never anything about one worker:
 the prepaid balance, deposits per month, batches in progress, the next run of the scheme rules and
-uptake with the suppression rule of selectors_deposits.uptake_by_quarter. The number of queries
+uptake with the suppression rule of leerrekening.deposits.selectors.uptake_by_quarter. The number of queries
 is fixed: it does not grow with the number of deposits, batches, schemes or bookings.
 """
 
@@ -20,6 +20,8 @@ from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from accounts.admin_scoping import is_coordinator
+from leerrekening.deposits.schemes import period_after, period_start_on
+from leerrekening.deposits.selectors import QuarterUptake, funders_of, uptake_by_quarter
 from leerrekening.models import (
     Booking,
     Course,
@@ -30,8 +32,6 @@ from leerrekening.models import (
     Provider,
     Tranche,
 )
-from leerrekening.selectors_deposits import QuarterUptake, funders_of, uptake_by_quarter
-from leerrekening.services.schemes import period_after, period_start_on
 
 # The beat entry that applies the scheme rules (leerportaal/settings.py, daily at 01:00).
 SCHEMES_BEAT_ENTRY = "leerrekening-deposit-schemes"

@@ -50,7 +50,7 @@ def deposit_batch_apply(batch_id: int, fan_out: bool = True) -> dict:
     share it; every run claims only chunks nobody else holds."""
     from django.conf import settings
 
-    from leerrekening.services.deposits import deposit_batch_apply as apply
+    from leerrekening.deposits.applying import deposit_batch_apply as apply
 
     helpers = settings.DEPOSIT_BATCH_WORKERS - 1 if fan_out else 0
     outcome = apply(batch_id=batch_id, helpers=helpers)
@@ -68,7 +68,7 @@ def takeover_apply(batch_id: int) -> str:
 @shared_task(acks_late=True)
 def deposit_schemes_run() -> int:
     """Daily (beat): make and enqueue each active scheme's batch for its current period."""
-    from leerrekening.services.schemes import schemes_run_due
+    from leerrekening.deposits.schemes import schemes_run_due
 
     return len(schemes_run_due())
 
@@ -81,7 +81,7 @@ def deposit_batches_sweep() -> dict:
 
     from django.conf import settings
 
-    from leerrekening.services.deposits import deposit_batches_sweep as sweep
+    from leerrekening.deposits.applying import deposit_batches_sweep as sweep
     from leerrekening.services.job_changes import takeovers_sweep
 
     stale = datetime.timedelta(seconds=settings.DEPOSIT_BATCH_STALE_SECONDS)

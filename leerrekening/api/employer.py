@@ -16,7 +16,6 @@ import csv
 import io
 from decimal import Decimal
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -26,14 +25,29 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Employer, Employment
-from accounts.services import EmploymentOverlap, InvalidEndDate, employment_end, employment_hire
-from leerportaal.api.errors import ApiError, register_domain_error
+from accounts.services import InvalidEndDate, employment_end, employment_hire
+from leerportaal.api.errors import ApiError
 from leerportaal.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from leerportaal.api.permissions import IsEmployerKey
+from leerportaal.errors import DomainError
+from leerrekening.deposits import services as deposit_services
 from leerrekening.models import DepositBatch, Funder, Tranche
-from leerrekening.services import deposits as deposit_services
 
-register_domain_error(deposit_services.DepositError, 422)
+
+class EmployerApiView(APIView):
+    """Every domain error a service raises answers with its own code, status and message (plus
+    its details), through the one base class: no mapping per error class here."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, DomainError):
+            exc = ApiError(
+                code=exc.code,
+                message=str(exc.message),
+                status_code=exc.status,
+                extra=exc.details,
+                headers=exc.headers,
+            )
+        return super().handle_exception(exc)
 
 
 def _funder_of(employer: Employer) -> Funder:
@@ -75,7 +89,7 @@ class DepositInput(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
-class DepositsApi(APIView):
+class DepositsApi(EmployerApiView):
     permission_classes = [IsEmployerKey]
 
     @extend_schema(
@@ -161,7 +175,7 @@ def _lines_as_csv(lines: list[dict]) -> io.BytesIO:
     return io.BytesIO(text.getvalue().encode())
 
 
-class DepositBatchesApi(APIView):
+class DepositBatchesApi(EmployerApiView):
     permission_classes = [IsEmployerKey]
     parser_classes = [JSONParser, MultiPartParser]
 
@@ -201,7 +215,7 @@ class DepositBatchesApi(APIView):
         return Response(BatchOutput(batch).data, status=status.HTTP_202_ACCEPTED)
 
 
-class DepositBatchDetailApi(APIView):
+class DepositBatchDetailApi(EmployerApiView):
     permission_classes = [IsEmployerKey]
 
     @extend_schema(operation_id="employer_deposit_batch", responses=BatchOutput)
@@ -243,7 +257,7 @@ class EmploymentChangeOutput(serializers.Serializer):
     end_date = serializers.DateField(allow_null=True)
 
 
-class JobChangesApi(APIView):
+class JobChangesApi(EmployerApiView):
     """Register a hire (new employment) at the key's own employer; the former employer ends its
     own employment (EmploymentEndApi). Nothing of another employer is read or changed, and the
     answer is the same whether or not the person was known or employed elsewhere."""
@@ -271,16 +285,14 @@ class JobChangesApi(APIView):
         data = HireInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        try:
-            employment = employment_hire(
-                employer=request.user.employer,
-                email=values["email"],
-                full_name=values["full_name"],
-                employee_number=values["employee_number"],
-                start_date=values["start_date"],
-            )
-        except EmploymentOverlap as exc:  # an overlap with the key's own employment only
-            raise ApiError(code="employment_overlap", message=str(exc), status_code=409) from exc
+        # EmploymentOverlap (409 employment_overlap): an overlap with the key's own employment only.
+        employment = employment_hire(
+            employer=request.user.employer,
+            email=values["email"],
+            full_name=values["full_name"],
+            employee_number=values["employee_number"],
+            start_date=values["start_date"],
+        )
         return Response(EmploymentChangeOutput(employment).data, status=status.HTTP_201_CREATED)
 
 
@@ -291,7 +303,7 @@ class EmploymentEndInput(serializers.Serializer):
     end_date = serializers.DateField(help_text="Last day worked (inclusive).")
 
 
-class EmploymentEndApi(APIView):
+class EmploymentEndApi(EmployerApiView):
     """End (or shorten) one of the key's own employer's employments. Another employer's employee
     numbers are simply not found: 404, never touched. The learning account is untouched; the
     employer's scheme deposits for the person stop from the day after end_date."""
@@ -322,12 +334,7 @@ class EmploymentEndApi(APIView):
         )
         # The one running on end_date; else the latest, so that employment_end can say why not
         # (it starts after end_date, or it already ended).
-        employment = (
-            own.filter(start_date__lte=end_date)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=end_date))
-            .first()
-            or own.order_by("-start_date").first()
-        )
+        employment = own.active_on(end_date).first() or own.order_by("-start_date").first()
         if employment is None:
             raise ApiError(
                 code="not_found",
@@ -340,10 +347,6 @@ class EmploymentEndApi(APIView):
         try:
             employment = employment_end(employment=employment, end_date=end_date)
         except InvalidEndDate as exc:
-            raise ApiError(
-                code="invalid_end_date",
-                message=str(exc),
-                status_code=422,
-                extra={"fields": {"end_date": [str(exc)]}},
-            ) from exc
+            exc.details.setdefault("fields", {"end_date": [str(exc)]})  # 422 invalid_end_date
+            raise
         return Response(EmploymentChangeOutput(employment).data)

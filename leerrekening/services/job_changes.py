@@ -2,7 +2,7 @@
 
 Invariant: a job change touches employments only. The worker's learning account, its balance and
 every tranche (funder, source, end date) are untouched: they belong to the person. Scheme deposits
-follow the employment (see services/schemes.py): the old employer's stop, the new one's begin.
+follow the employment (see leerrekening/deposits/schemes.py): the old employer's stop, the new one's begin.
 
 A takeover moves many employments from employer A to employer B as one Celery batch: the lines
 are stored first, then applied in chunks; each line's outcome commits with its employment change
@@ -17,15 +17,15 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Employer, Employment, User
 from accounts.services import EmploymentError, employment_end, employment_start
-from leerportaal.enqueue import send_task
-from leerportaal.excel_csv import write_excel_csv
+from leerportaal.errors import DomainError
+from leerrekening.chunked_batches import ChunkedBatches
 from leerrekening.models import TakeoverBatch, TakeoverLine
 
 logger = logging.getLogger(__name__)
@@ -33,8 +33,16 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 200
 
 
-class TakeoverError(Exception):
+# Enqueueing, sweeping and the apply loop: the chunked-batch mechanism deposits use too.
+TAKEOVER_BATCHES = ChunkedBatches(model=TakeoverBatch, task="leerrekening.tasks.takeover_apply")
+
+
+class TakeoverError(DomainError):
     """A takeover the rules refuse; the message is for the user."""
+
+    code = "takeover_error"
+    status = 422
+    default_message = gettext_lazy("Deze overname kan niet.")
 
 
 @transaction.atomic
@@ -64,8 +72,8 @@ def job_change(
 
 def employments_for_takeover(*, employer: Employer, transfer_date: datetime.date):
     """Employments of `employer` that run into transfer_date and started before it."""
-    return Employment.objects.filter(employer=employer, start_date__lt=transfer_date).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=transfer_date)
+    return Employment.objects.filter(employer=employer, start_date__lt=transfer_date).active_on(
+        transfer_date
     )
 
 
@@ -108,21 +116,13 @@ def takeover_create(
         ],
         batch_size=1000,
     )
-    takeover_enqueue_on_commit(batch.pk)
+    TAKEOVER_BATCHES.enqueue_on_commit(batch.pk)
     return batch
 
 
-def takeover_enqueue(batch_id: int) -> bool:
-    from leerrekening.tasks import takeover_apply as task
-
-    return send_task(task, batch_id)  # broker down: the batch is stored; the sweeper sends it
-
-
-def takeover_enqueue_on_commit(batch_id: int) -> None:
-    transaction.on_commit(lambda: takeover_enqueue(batch_id))
-
-
-def _apply_next_chunk(batch_id: int, chunk_size: int) -> str:
+def _apply_next_chunk(batch_id: int, chunk_size: int) -> tuple[str, int]:
+    """Apply the next `chunk_size` lines under the batch row's lock (skipped when another worker
+    holds it: "busy"); returns (state, lines done now), "done" when no line is left."""
     with transaction.atomic():
         batch = (
             TakeoverBatch.objects.select_for_update(skip_locked=True, of=("self",))
@@ -131,9 +131,10 @@ def _apply_next_chunk(batch_id: int, chunk_size: int) -> str:
             .first()
         )
         if batch is None:
-            return "busy" if TakeoverBatch.objects.filter(pk=batch_id).exists() else "idle"
+            busy = TakeoverBatch.objects.filter(pk=batch_id).exists()
+            return ("busy" if busy else "idle"), 0
         if batch.status not in TakeoverBatch.PENDING:
-            return "idle"
+            return "idle", 0
         lines = list(
             TakeoverLine.objects.filter(batch=batch, line_number__gt=batch.last_line)
             .select_related("from_employment")
@@ -145,7 +146,7 @@ def _apply_next_chunk(batch_id: int, chunk_size: int) -> str:
             batch.finished_at = now
             batch.touched_at = now
             batch.save(update_fields=["status", "finished_at", "touched_at"])
-            return "done"
+            return "done", 0
         for line in lines:
             if line.outcome != TakeoverLine.Outcome.PENDING:  # applied by an earlier run
                 continue
@@ -172,36 +173,27 @@ def _apply_next_chunk(batch_id: int, chunk_size: int) -> str:
         batch.save(
             update_fields=["last_line", "lines_done", "moved", "skipped", "status", "touched_at"]
         )
-        return "more"
+        return "more", len(lines)
 
 
 def takeover_apply(*, batch_id: int, chunk_size: int = CHUNK_SIZE) -> str:
     """Apply a takeover until done; safe to repeat and to run concurrently (see module doc)."""
-    while True:
-        state = _apply_next_chunk(batch_id, chunk_size)
-        if state != "more":
-            return state
+    outcome = TAKEOVER_BATCHES.run(
+        batch_id, apply_next_chunk=lambda pk: _apply_next_chunk(pk, chunk_size)
+    )
+    return outcome.status
 
 
 def takeovers_sweep(*, stale_after: datetime.timedelta) -> list[int]:
-    cutoff = timezone.now() - stale_after
-    ids = list(
-        TakeoverBatch.objects.filter(status__in=TakeoverBatch.PENDING, touched_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    sent = [batch_id for batch_id in ids if takeover_enqueue(batch_id)]
-    TakeoverBatch.objects.filter(pk__in=sent, touched_at__lt=cutoff).update(
-        touched_at=timezone.now()
-    )
-    return sent
+    """Send again every pending takeover nobody touched for `stale_after`."""
+    return TAKEOVER_BATCHES.sweep(stale_after=stale_after)
 
 
 def write_takeover_report(*, batch: TakeoverBatch, out: TextIO) -> None:
-    write_excel_csv(_takeover_rows(batch), out)
+    TAKEOVER_BATCHES.write_report(takeover_report_rows(batch=batch), out)
 
 
-def _takeover_rows(batch: TakeoverBatch) -> Iterator[list]:
+def takeover_report_rows(*, batch: TakeoverBatch) -> Iterator[list]:
     yield [_("regel"), _("personeelsnummer"), _("naam"), _("uitkomst"), _("toelichting")]
     lines = (
         TakeoverLine.objects.filter(batch=batch)

@@ -7,7 +7,6 @@ is a 404, not a 403), call one service, show its domain error's message, render.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import worker_required
 from leerportaal.errors import form_error, message_error
+from leerportaal.excel_csv import excel_csv_response
 from leerportaal.money import euro
 from leerrekening import selectors, selectors_portal
 from leerrekening.bookings import selectors as booking_selectors
@@ -304,19 +304,9 @@ def my_data_export(request, fmt):
         )
         response["Content-Disposition"] = f'attachment; filename="mijn-gegevens-{stamp}.json"'
         return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="mijn-gegevens-{stamp}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(["onderdeel", "nummer", "veld", "waarde"])
-    for section, number, field, value in selectors_portal.my_data_rows(data=data):
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        if value[:1] in {"=", "+", "@", "\t", "\r"} or (
-            value[:1] == "-" and not re.fullmatch(r"-[0-9.]+", value)
-        ):
-            value = "'" + value
-        writer.writerow([section, number, field, value])
-    return response
+    rows = [["onderdeel", "nummer", "veld", "waarde"], *selectors_portal.my_data_rows(data=data)]
+    # Formulae escaped there: a cell starting with = + - @ would run in a spreadsheet.
+    return excel_csv_response(f"mijn-gegevens-{stamp}.csv", rows, stream=False)
 
 
 def who_sees_what(request):

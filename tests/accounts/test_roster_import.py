@@ -8,12 +8,12 @@ import io
 import pytest
 
 from accounts.models import Employment, User
+from accounts.roster import roster_import
 from accounts.services import (
     EmploymentOverlap,
     InvalidEndDate,
     employment_end,
     employment_start,
-    roster_import,
 )
 from tests import factories
 

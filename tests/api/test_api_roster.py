@@ -11,8 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Employment, User
+from leerrekening.deposits import applying
 from leerrekening.models import Tranche
-from leerrekening.services import deposits
 from tests import factories
 from tests.support.deposits import quarterly_cao_schemes, run_schemes
 
@@ -222,7 +222,7 @@ def test_a_worker_session_cannot_end_an_employment(alice):
 def test_a_job_change_by_two_calls_stops_the_old_schemes_and_begins_the_new(
     monkeypatch, acme_api, bouw_api, acme, bouw, alice
 ):
-    monkeypatch.setattr(deposits, "enqueue", lambda batch_id: True)
+    monkeypatch.setattr(applying.DEPOSIT_BATCHES, "enqueue", lambda batch_id: True)
     quarterly_cao_schemes(acme, bouw)
 
     run_schemes(datetime.date(2026, 4, 1))  # Q2: Acme only

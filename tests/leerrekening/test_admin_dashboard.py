@@ -15,6 +15,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from leerrekening.bookings import services as booking_services
+from leerrekening.deposits import applying
+from leerrekening.deposits import services as deposits
+from leerrekening.deposits.selectors import funder_uptake_by_quarter, uptake_may_be_shown
 from leerrekening.models import DepositBatch, DepositScheme, LedgerCheckRun
 from leerrekening.selectors_dashboard import (
     coordinator_dashboard,
@@ -23,8 +26,7 @@ from leerrekening.selectors_dashboard import (
     next_run_of_schemes,
     next_scheme_run_at,
 )
-from leerrekening.selectors_deposits import funder_uptake_by_quarter, uptake_may_be_shown
-from leerrekening.services import deposits, ledger
+from leerrekening.services import ledger
 from tests import factories
 from tests.support.deposits import roster, run_schemes, upload
 from tests.support.funding import fund
@@ -39,7 +41,9 @@ INDEX = "/admin/"
 def sent(monkeypatch):
     """Batches are applied in-process by the tests, never sent to a broker."""
     calls: list[int] = []
-    monkeypatch.setattr(deposits, "enqueue", lambda batch_id: calls.append(batch_id) or True)
+    monkeypatch.setattr(
+        applying.DEPOSIT_BATCHES, "enqueue", lambda batch_id: calls.append(batch_id) or True
+    )
     return calls
 
 
@@ -286,7 +290,7 @@ def test_a_finished_batch_is_no_longer_in_progress(client, hanna, acme, acme_fun
     roster(acme, 2)
     batch = upload(acme_funder, acme, ["000001;5", "000002;5"])
     deposits.deposit_batch_confirm(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     page = start_page(client, hanna)
     assert f"running-batch-{batch.pk}" not in page
     assert "Er lopen nu geen batches." in page

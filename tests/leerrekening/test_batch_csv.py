@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from leerportaal.excel_csv import escape_formula
-from leerrekening.batch_csv import (
+from leerrekening.deposits.parsing import (
     AmountError,
     LineError,
     ParsedLine,

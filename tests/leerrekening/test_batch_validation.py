@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from leerrekening.batch_validation import validate_deposit_batch, write_validation_report
+from leerrekening.deposits.validation import validate_deposit_batch, write_validation_report
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from leerrekening.deposits import applying
+from leerrekening.deposits import services as deposits
 from leerrekening.models import DepositBatch, Transfer
-from leerrekening.services import deposits
 from tests.support.deposits import roster, upload
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of
@@ -101,7 +102,7 @@ def test_the_same_task_delivered_twice_applies_every_line_once(acme, worker_fact
     _assert_each_line_once(done, 40, Decimal("10.00"))
     # And a re-run after it finished moves nothing.
     deposit_batch_apply.apply_async(args=[batch.pk])
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     _assert_each_line_once(DepositBatch.objects.get(pk=batch.pk), 40, Decimal("10.00"))
 
 
@@ -208,11 +209,11 @@ def test_a_batch_confirmed_while_redis_is_down_is_applied_once_redis_is_back(
     private_redis.start()  # same port: the app reconnects by itself
     worker_factory()
     # The sweeper (beat, every minute) finds it: here it runs with a zero staleness window.
-    assert deposits.deposit_batches_sweep(stale_after=datetime.timedelta(0)) == [batch.pk]
+    assert applying.deposit_batches_sweep(stale_after=datetime.timedelta(0)) == [batch.pk]
     done = _finished(batch.pk)
     _assert_each_line_once(done, 30, Decimal("10.00"))
     # A second sweep after it is done sends nothing; nothing is doubled.
-    assert deposits.deposit_batches_sweep(stale_after=datetime.timedelta(0)) == []
+    assert applying.deposit_batches_sweep(stale_after=datetime.timedelta(0)) == []
     funder = done.funder
     from leerrekening.services import ledger
 

@@ -8,8 +8,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leerrekening.deposits import applying
+from leerrekening.deposits import services as deposits
 from leerrekening.models import DepositBatch, TakeoverBatch
-from leerrekening.services import deposits, ledger
+from leerrekening.services import ledger
 from tests.support.deposits import csv_file, roster, upload
 from tests.support.funding import fund
 
@@ -19,7 +21,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def sent(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr(deposits, "enqueue", lambda batch_id: calls.append(batch_id) or True)
+    monkeypatch.setattr(
+        applying.DEPOSIT_BATCHES, "enqueue", lambda batch_id: calls.append(batch_id) or True
+    )
     return calls
 
 
@@ -34,7 +38,7 @@ def bouw_batch(bouw, bob):
     funder = fund("9000.00", employer=bouw)
     batch = upload(funder, bouw, ["0042;321,00"], deposit_date=datetime.date.today())
     deposits.deposit_batch_confirm(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     return DepositBatch.objects.get(pk=batch.pk)
 
 
@@ -63,7 +67,7 @@ def test_employer_staff_upload_confirm_and_see_progress_and_report(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("admin:leerrekening_depositbatch_confirm", args=[batch.pk]))
     assert sent == [batch.pk]
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     progress = client.get(reverse("admin:leerrekening_depositbatch_progress", args=[batch.pk]))
     assert progress.json()["percent"] == 100
     report = client.get(reverse("admin:leerrekening_depositbatch_report", args=[batch.pk]))

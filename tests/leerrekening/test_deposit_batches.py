@@ -10,6 +10,9 @@ import pytest
 from django.db import IntegrityError, connection
 
 from accounts.models import Employment
+from leerrekening.deposits import applying, reports
+from leerrekening.deposits import errors as deposit_errors
+from leerrekening.deposits import services as deposits
 from leerrekening.models import (
     DepositBatch,
     DepositBatchChunk,
@@ -17,7 +20,7 @@ from leerrekening.models import (
     Tranche,
     Transfer,
 )
-from leerrekening.services import deposits, ledger
+from leerrekening.services import ledger
 from tests.support.deposits import TODAY, csv_file, roster, upload
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of
@@ -29,7 +32,9 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch):
     """Batches handed to Celery (recorded instead of sent to a broker)."""
     calls: list[int] = []
-    monkeypatch.setattr(deposits, "enqueue", lambda batch_id: calls.append(batch_id) or True)
+    monkeypatch.setattr(
+        applying.DEPOSIT_BATCHES, "enqueue", lambda batch_id: calls.append(batch_id) or True
+    )
     return calls
 
 
@@ -114,7 +119,7 @@ def test_an_employment_removed_while_the_file_is_checked_stores_nothing(
         return validation
 
     monkeypatch.setattr(deposits, "validate_deposit_batch", check_then_remove)
-    with pytest.raises(deposits.RosterChanged):
+    with pytest.raises(deposit_errors.RosterChanged):
         upload(acme_funded, acme, ["000001;10", "000002;20"])
     assert not DepositBatch.objects.exists()
     assert not DepositBatchLine.objects.exists()
@@ -139,7 +144,7 @@ def test_every_bad_line_is_reported_and_nothing_is_applied(acme, acme_funded, se
         (7, "missing_column"),
     ]
     assert batch.status == DepositBatch.Status.REJECTED
-    with pytest.raises(deposits.BatchNotConfirmable):
+    with pytest.raises(deposit_errors.BatchNotConfirmable):
         deposits.deposit_batch_confirm(batch=batch, by=None)
     assert not Transfer.objects.filter(kind="deposit").exists()
 
@@ -164,7 +169,7 @@ def test_confirming_stores_the_batch_and_hands_it_to_celery_after_commit(
     batch.refresh_from_db()
     assert batch.status == DepositBatch.Status.CONFIRMED
     assert batch.confirmed_by == hanna
-    with pytest.raises(deposits.BatchNotConfirmable):
+    with pytest.raises(deposit_errors.BatchNotConfirmable):
         deposits.deposit_batch_confirm(batch=batch, by=hanna)
 
 
@@ -173,7 +178,7 @@ def test_applying_moves_every_line_once_and_progress_matches_the_ledger(acme, ac
     batch = upload(acme_funded, acme, [f"{i:06d};{i},50" for i in range(1, 8)])
     deposits.deposit_batch_confirm(batch=batch, by=None)
 
-    outcome = deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=3)
+    outcome = applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=3)
 
     assert (outcome.status, outcome.chunks, outcome.lines) == ("done", 3, 7)
     batch.refresh_from_db()
@@ -193,15 +198,15 @@ def test_running_a_batch_again_applies_nothing_twice(acme, acme_funded, sent):
     roster(acme, 4)
     batch = upload(acme_funded, acme, [f"{i:06d};25" for i in range(1, 5)])
     deposits.deposit_batch_confirm(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
-    again = deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
+    applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
+    again = applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
     assert (again.status, again.lines) == ("idle", 0)
     # Even a batch forced back to the start replays its lines instead of paying again.
     DepositBatch.objects.filter(pk=batch.pk).update(
         status="running", lines_applied=0, amount_applied=0
     )
     DepositBatchChunk.objects.filter(batch=batch).update(applied_at=None)
-    replay = deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
+    replay = applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
     assert (replay.status, replay.chunks, replay.lines) == ("done", 2, 0)  # moved nothing
     assert Transfer.objects.filter(kind="deposit").count() == 4
     assert balance_of(ledger.account_for_funder(funder=acme_funded)) == Decimal("9900.00")
@@ -217,7 +222,7 @@ def test_sources_from_the_file_become_tranche_sources(acme, acme_funded, sent):
         header="personeelsnummer;bedrag;bron",
     )
     deposits.deposit_batch_confirm(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     assert sorted(Tranche.objects.values_list("source", flat=True)) == [
         "cao",
         "extra",
@@ -236,7 +241,7 @@ def test_a_batch_stops_when_the_money_runs_out_and_resumes_after_a_top_up(acme, 
         funder=acme_funded, worker=other.worker, amount=Decimal("5000.00"), idempotency_key="x"
     )
 
-    outcome = deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
+    outcome = applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
 
     batch.refresh_from_db()
     assert outcome.status == "stopped"
@@ -245,7 +250,7 @@ def test_a_batch_stops_when_the_money_runs_out_and_resumes_after_a_top_up(acme, 
     assert "Stort bij" in batch.stop_message
     ledger.funding_record(funder=acme_funded, amount=Decimal("5000"), idempotency_key="top-up")
     deposits.deposit_batch_resume(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
+    applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)
     batch.refresh_from_db()
     assert (batch.status, batch.lines_applied) == ("done", 4)
     assert Transfer.objects.filter(cause__startswith=f"deposit-batch:{batch.pk}:").count() == 4
@@ -266,7 +271,7 @@ def test_confirming_refuses_when_the_balance_no_longer_covers_the_batch(acme, ac
     first = upload(acme_funded, acme, ["000001;6000"])
     second = upload(acme_funded, acme, ["000002;6000"])  # validated before the first was confirmed
     deposits.deposit_batch_confirm(batch=first, by=None)
-    with pytest.raises(deposits.FundsTooLow):
+    with pytest.raises(deposit_errors.FundsTooLow):
         deposits.deposit_batch_confirm(batch=second, by=None)
     assert DepositBatch.objects.get(pk=second.pk).status == "validated"
 
@@ -284,13 +289,13 @@ def test_a_single_deposit_is_a_confirmed_batch_of_one_line(acme, acme_funded, al
         by=None,
     )
     assert (batch.kind, batch.status, batch.line_count) == ("single", "confirmed", 1)
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     tranche = Tranche.objects.get(account__worker=alice)
     assert (tranche.amount, tranche.source, tranche.at_end) == (Decimal("250.00"), "extra", "keep")
 
 
 def test_a_deposit_ends_at_most_five_years_after_it_is_made(acme, acme_funded, alice, sent):
-    with pytest.raises(deposits.EndDateTooLate):
+    with pytest.raises(deposit_errors.EndDateTooLate):
         deposits.deposit_single_create(
             funder=acme_funded,
             employment=alice.employments.get(),
@@ -301,7 +306,7 @@ def test_a_deposit_ends_at_most_five_years_after_it_is_made(acme, acme_funded, a
             at_end="return",
             by=None,
         )
-    with pytest.raises(deposits.EndDateTooLate):
+    with pytest.raises(deposit_errors.EndDateTooLate):
         deposits.ends_on_for(deposit_date=TODAY, valid_years=6)
     assert deposits.ends_on_for(deposit_date=TODAY, valid_years=5) == datetime.date(2031, 3, 1)
 
@@ -310,7 +315,7 @@ def test_a_single_deposit_for_someone_no_longer_employed_is_refused(acme, acme_f
     employment = alice.employments.get()
     employment.end_date = TODAY - datetime.timedelta(days=1)
     employment.save()
-    with pytest.raises(deposits.EmploymentNotActive):
+    with pytest.raises(deposit_errors.EmploymentNotActive):
         deposits.deposit_single_create(
             funder=acme_funded,
             employment=employment,
@@ -328,11 +333,11 @@ def test_the_sweeper_sends_pending_batches_nobody_touched(acme, acme_funded, sen
     batch = upload(acme_funded, acme, ["000001;10"])
     batch = deposits.deposit_batch_confirm(batch=batch, by=None)
     sent.clear()
-    assert deposits.deposit_batches_sweep(stale_after=datetime.timedelta(minutes=2)) == []
+    assert applying.deposit_batches_sweep(stale_after=datetime.timedelta(minutes=2)) == []
     DepositBatch.objects.filter(pk=batch.pk).update(
         touched_at=batch.touched_at - datetime.timedelta(minutes=5)
     )
-    assert deposits.deposit_batches_sweep(stale_after=datetime.timedelta(minutes=2)) == [batch.pk]
+    assert applying.deposit_batches_sweep(stale_after=datetime.timedelta(minutes=2)) == [batch.pk]
     assert sent == [batch.pk]
 
 
@@ -341,15 +346,15 @@ def test_the_result_report_lists_every_line_with_its_transfer(acme, acme_funded,
     batch = upload(acme_funded, acme, ["000001;10", "000002;=1+1"])
     assert batch.status == "rejected"  # "=1+1" is not an amount
     out = io.StringIO()
-    deposits.write_batch_report(batch=batch, out=out)
+    reports.write_batch_report(batch=batch, out=out)
     cells = [cell for row in out.getvalue().split("\r\n") for cell in row.split(";")]
     assert "=1+1" in out.getvalue()
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)  # no formulae
 
     batch = upload(acme_funded, acme, ["000001;10", "000002;20"])
     deposits.deposit_batch_confirm(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk)
-    rows = list(deposits.batch_report_rows(batch=batch))
+    applying.deposit_batch_apply(batch_id=batch.pk)
+    rows = list(reports.batch_report_rows(batch=batch))
     transfers = dict(
         Transfer.objects.filter(cause__startswith=f"deposit-batch:{batch.pk}:").values_list(
             "cause", "id"

@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from leerrekening.deposits import applying, schemes
+from leerrekening.deposits import services as deposits
 from leerrekening.models import (
     DepositBatch,
     DepositBatchChunk,
@@ -18,7 +20,7 @@ from leerrekening.models import (
     TrancheMovement,
     Transfer,
 )
-from leerrekening.services import deposits, ledger, schemes
+from leerrekening.services import ledger
 from tests.support.deposits import roster, upload
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of
@@ -29,7 +31,9 @@ def sent(monkeypatch):
     """Batches handed to Celery (recorded instead of sent to a broker)."""
     calls: list[tuple[int, bool]] = []
     monkeypatch.setattr(
-        deposits, "enqueue", lambda batch_id, fan_out=True: calls.append((batch_id, fan_out))
+        applying.DEPOSIT_BATCHES,
+        "enqueue",
+        lambda batch_id, fan_out=True: calls.append((batch_id, fan_out)),
     )
     return calls
 
@@ -46,8 +50,8 @@ def confirmed(acme, lines: int, amount: str = "10.00", funds: str = "100000.00")
 def test_chunks_are_planned_once_in_line_order_with_their_counts_and_totals(acme, sent):
     batch = confirmed(acme, 7, "2,50")
 
-    deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=3)
-    deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)  # planned already: kept
+    applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=3)
+    applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=2)  # planned already: kept
 
     chunks = list(batch.chunks.order_by("number"))
     # Line 1 is the header, so the file's deposits are lines 2..8.
@@ -66,7 +70,7 @@ def test_chunks_are_planned_once_in_line_order_with_their_counts_and_totals(acme
 def test_a_batch_of_several_chunks_asks_for_helpers_and_one_chunk_does_not(acme, sent):
     large = confirmed(acme, 5)
     sent.clear()
-    deposits.deposit_batch_apply(batch_id=large.pk, chunk_size=2, helpers=3)
+    applying.deposit_batch_apply(batch_id=large.pk, chunk_size=2, helpers=3)
     # Three chunks: at most two more workers can help, and they do not ask for helpers again.
     assert sent == [(large.pk, False), (large.pk, False)]
 
@@ -74,14 +78,14 @@ def test_a_batch_of_several_chunks_asks_for_helpers_and_one_chunk_does_not(acme,
     small = upload(large.funder, acme, ["000001;5"])
     deposits.deposit_batch_confirm(batch=small, by=None)
     sent.clear()
-    deposits.deposit_batch_apply(batch_id=small.pk, chunk_size=2, helpers=3)
+    applying.deposit_batch_apply(batch_id=small.pk, chunk_size=2, helpers=3)
     assert sent == []
 
 
 @pytest.mark.django_db
 def test_the_database_names_each_line_as_line_key_does(acme, sent):
     upload_batch = confirmed(acme, 3)
-    deposits.deposit_batch_apply(batch_id=upload_batch.pk)
+    applying.deposit_batch_apply(batch_id=upload_batch.pk)
     funder = upload_batch.funder
     scheme = DepositScheme.objects.create(
         name="CAO",
@@ -95,7 +99,7 @@ def test_the_database_names_each_line_as_line_key_does(acme, sent):
         source="cao",
     )
     scheme_batch = schemes.scheme_period_run(scheme=scheme, period_start=datetime.date(2026, 1, 1))
-    deposits.deposit_batch_apply(batch_id=scheme_batch.pk)
+    applying.deposit_batch_apply(batch_id=scheme_batch.pk)
 
     for batch in (upload_batch, scheme_batch):
         expected = {
@@ -142,7 +146,7 @@ def test_workers_applying_one_batch_side_by_side_apply_every_line_once(acme, sen
         def work(i):
             try:
                 barrier.wait()
-                outcomes[i] = deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=10)
+                outcomes[i] = applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=10)
             except Exception as exc:
                 outcomes[i] = exc
             finally:
@@ -160,7 +164,7 @@ def test_workers_applying_one_batch_side_by_side_apply_every_line_once(acme, sen
                 " DROP FUNCTION test_slow_chunk();"
             )
 
-    assert all(isinstance(o, deposits.ApplyOutcome) for o in outcomes), outcomes
+    assert all(isinstance(o, applying.ApplyOutcome) for o in outcomes), outcomes
     assert sum(o.lines for o in outcomes) == lines  # no line applied by two threads
     assert sum(o.chunks for o in outcomes) == 20
     assert sum(1 for o in outcomes if o.chunks) > 1  # they did share the batch
@@ -191,7 +195,7 @@ def test_when_side_by_side_chunks_outrun_the_funds_the_batch_stops_and_nothing_o
     def work(i):
         try:
             barrier.wait()
-            outcomes[i] = deposits.deposit_batch_apply(batch_id=batch.pk, chunk_size=30)
+            outcomes[i] = applying.deposit_batch_apply(batch_id=batch.pk, chunk_size=30)
         except Exception as exc:
             outcomes[i] = exc
         finally:
@@ -203,7 +207,7 @@ def test_when_side_by_side_chunks_outrun_the_funds_the_batch_stops_and_nothing_o
     for thread in threads:
         thread.join(120)
 
-    assert all(isinstance(o, deposits.ApplyOutcome) for o in outcomes), outcomes
+    assert all(isinstance(o, applying.ApplyOutcome) for o in outcomes), outcomes
     stopped = DepositBatch.objects.get(pk=batch.pk)
     assert stopped.status == "stopped"
     assert stopped.stop_code == "insufficient_funds"

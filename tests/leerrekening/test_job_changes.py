@@ -10,8 +10,9 @@ import pytest
 
 from accounts.models import Employment
 from accounts.services import EmploymentOverlap
+from leerrekening.deposits import applying
 from leerrekening.models import TakeoverBatch, Tranche
-from leerrekening.services import deposits, job_changes, ledger
+from leerrekening.services import job_changes, ledger
 from tests.support.deposits import quarterly_cao_schemes, roster, run_schemes
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of
@@ -24,8 +25,10 @@ JULY = datetime.date(2026, 7, 1)
 @pytest.fixture(autouse=True)
 def sent(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr(deposits, "enqueue", lambda batch_id: calls.append(batch_id) or True)
-    monkeypatch.setattr(job_changes, "takeover_enqueue", lambda i: calls.append(i) or True)
+    monkeypatch.setattr(
+        applying.DEPOSIT_BATCHES, "enqueue", lambda batch_id: calls.append(batch_id) or True
+    )
+    monkeypatch.setattr(job_changes.TAKEOVER_BATCHES, "enqueue", lambda i: calls.append(i) or True)
     return calls
 
 

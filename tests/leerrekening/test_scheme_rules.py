@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from leerrekening.deposits import applying, schemes
+from leerrekening.deposits import services as deposits
 from leerrekening.models import DepositBatch, Tranche, Transfer
-from leerrekening.services import deposits, ledger, schemes
+from leerrekening.services import ledger
 from tests.support.deposits import make_scheme, roster
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of
@@ -19,14 +21,16 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def sent(monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr(deposits, "enqueue", lambda batch_id: calls.append(batch_id) or True)
+    monkeypatch.setattr(
+        applying.DEPOSIT_BATCHES, "enqueue", lambda batch_id: calls.append(batch_id) or True
+    )
     return calls
 
 
 def run_and_apply(today: datetime.date) -> list[DepositBatch]:
     batches = schemes.schemes_run_due(today=today)
     for batch in batches:
-        deposits.deposit_batch_apply(batch_id=batch.pk)
+        applying.deposit_batch_apply(batch_id=batch.pk)
     return batches
 
 
@@ -100,7 +104,7 @@ def test_a_scheme_without_enough_money_stops_and_pays_nobody_twice_after_a_top_u
     assert batch.status == "stopped"
     ledger.funding_record(funder=funder, amount=Decimal("400"), idempotency_key="top")
     deposits.deposit_batch_resume(batch=batch, by=None)
-    deposits.deposit_batch_apply(batch_id=batch.pk)
+    applying.deposit_batch_apply(batch_id=batch.pk)
     run_and_apply(datetime.date(2026, 2, 1))
     assert Tranche.objects.filter(funder=funder).count() == 2
     assert balance_of(ledger.account_for_funder(funder=funder)) == Decimal("0.00")

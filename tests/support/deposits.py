@@ -7,8 +7,9 @@ import io
 from decimal import Decimal
 
 from accounts.models import Employment, User
+from leerrekening.deposits import applying, schemes
+from leerrekening.deposits import services as deposits
 from leerrekening.models import DepositScheme
-from leerrekening.services import deposits, schemes
 from tests.support.funding import fund
 
 TODAY = datetime.date(2026, 3, 2)
@@ -79,5 +80,6 @@ def quarterly_cao_schemes(*employers) -> None:
 
 def run_schemes(day: datetime.date) -> None:
     """What beat does on `day`: run the schemes due, and apply their batches in-process."""
+
     for batch in schemes.schemes_run_due(today=day):
-        deposits.deposit_batch_apply(batch_id=batch.pk)
+        applying.deposit_batch_apply(batch_id=batch.pk)

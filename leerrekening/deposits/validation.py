@@ -21,9 +21,9 @@ from django.db import connection
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts.models import Employment
+from accounts.models import Employment, employment_runs_on
 from leerportaal.excel_csv import write_excel_csv
-from leerrekening.batch_csv import (
+from leerrekening.deposits.parsing import (
     AMBIGUOUS_EMPLOYEE,
     COLUMN_LABELS,
     DEFAULT_MAX_BYTES,
@@ -272,7 +272,7 @@ def _resolve_chunk(
                 )
             )
             continue
-        active = [c for c in found if c[2] <= on_date and (c[3] is None or on_date <= c[3])]
+        active = [c for c in found if employment_runs_on(c[2], c[3], on_date)]
         if not active:
             errors.append(
                 LineError(

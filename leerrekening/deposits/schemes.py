@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime
 import logging
 
+from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Employment
+from leerrekening.deposits.applying import DEPOSIT_BATCHES
+from leerrekening.deposits.services import deposit_lines_insert, ends_on_for
 from leerrekening.models import DepositBatch, DepositScheme
-from leerrekening.services.deposits import _insert_lines, ends_on_for, enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +34,8 @@ MONTHS = {
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    # Periods start on day 1..28 in practice; clamp the rare 29-31 to the month's end.
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover
+    # A day 29-31 is clamped to the month's end (periods start on day 1..28 in practice).
+    return day + relativedelta(months=months)
 
 
 def period_start_on(*, scheme: DepositScheme, day: datetime.date) -> datetime.date | None:
@@ -85,8 +79,8 @@ def scheme_period_run(*, scheme: DepositScheme, period_start: datetime.date) -> 
 
 def _scheme_batch_create(*, scheme: DepositScheme, period_start: datetime.date) -> DepositBatch:
     employments = list(
-        Employment.objects.filter(employer_id=scheme.employer_id, start_date__lte=period_start)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period_start))
+        Employment.objects.filter(employer_id=scheme.employer_id)
+        .active_on(period_start)
         .order_by("worker_id", "pk")
         .distinct("worker_id")
         .values_list("pk", "worker_id", "employee_number")
@@ -109,7 +103,7 @@ def _scheme_batch_create(*, scheme: DepositScheme, period_start: datetime.date) 
         touched_at=now,
         finished_at=None if employments else now,
     )
-    _insert_lines(
+    deposit_lines_insert(
         batch,
         (
             (number, employment_id, worker_id, employee_number, scheme.amount, scheme.source, "")
@@ -117,7 +111,7 @@ def _scheme_batch_create(*, scheme: DepositScheme, period_start: datetime.date) 
         ),
     )
     if employments:
-        enqueue_on_commit(batch.pk)
+        DEPOSIT_BATCHES.enqueue_on_commit(batch.pk)
     return batch
 
 

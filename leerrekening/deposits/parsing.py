@@ -6,7 +6,7 @@ leerportaal.excel_csv) and turns each line into either a ParsedLine or one or mo
 stable machine code, a field and a plain-Dutch message. Amounts become Decimal with exactly two
 places; anything that could be misread by a factor of 1,000 ("12.500") is refused, not guessed.
 
-Looking up employees is batch_validation's job; this module is pure and streaming.
+Looking up employees is leerrekening.deposits.validation's job; this module is pure and streaming.
 """
 
 from __future__ import annotations
