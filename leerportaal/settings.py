@@ -342,7 +342,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "leerportaal.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "leerportaal.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     # Every call is throttled (leerportaal/api/throttling.py): per API key, per person, per
     # address; over the rate a 429 with Retry-After. Counted in the default cache (Redis).

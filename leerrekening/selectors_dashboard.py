@@ -13,6 +13,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q, Sum
@@ -147,7 +148,7 @@ def deposits_chart(*, funder_ids: list[int], year: int) -> DepositsChart:
     """Deposits (tranches opened) by these funders in `year`, per local month. One query."""
     tz = timezone.get_current_timezone()
     start = datetime.datetime(year, 1, 1, tzinfo=tz)
-    end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+    end = start + relativedelta(years=1)
     rows = (
         Tranche.objects.filter(funder_id__in=funder_ids, created_at__gte=start, created_at__lt=end)
         .annotate(month=ExtractMonth("created_at", tzinfo=tz))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Employment
+from leerportaal.api.pagination import Pagination
 from leerportaal.api.permissions import IsEmployerKey
 
 
@@ -61,7 +61,7 @@ class EmploymentsApi(APIView):
         qs = Employment.objects.filter(employer=request.user.employer).order_by(
             "employee_number", "id"
         )
-        paginator = LimitOffsetPagination()
+        paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(EmploymentOutput(page, many=True).data)
 

@@ -12,27 +12,13 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leerportaal.api.errors import ApiError, register_domain_error
 from leerportaal.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from leerportaal.api.permissions import IsWorker
-from leerportaal.errors import DomainError
 from leerrekening.bookings import services as bookings
 from leerrekening.bookings.confirmation import fresh_confirmation_check, one_time_code_send
 from leerrekening.bookings.selectors import bookings_of
 from leerrekening.catalogue.selectors import CatalogueFilters, catalogue_search
 from leerrekening.models import Course
-
-
-def domain_error(exc: DomainError) -> ApiError:
-    """A domain error as the API shows it: its own code, status, message, details and headers.
-    (Until leerportaal.api.errors' handler does this for every DomainError itself.)"""
-    return ApiError(
-        code=exc.code,
-        message=str(exc.message),
-        status_code=exc.status,
-        extra=exc.details,
-        headers=exc.headers,
-    )
 
 
 class CourseOutput(serializers.Serializer):
@@ -136,23 +122,20 @@ class MyBookingsApi(APIView):
         # password is checked here, the code by booking_create; a wrong one is counted in a write
         # of its own (this request's transaction rolls back on a refusal).
         password = values.get("password", "")
-        try:
-            if password and not fresh_confirmation_check(
-                user=request.user, password=password, lock_checked_later=True
-            ):
-                raise bookings.ConfirmationFailed(_("Je wachtwoord klopt niet."))
-            course = get_object_or_404(Course.objects.approved(), pk=values["course"])
-            token = hashlib.sha256(request.headers["Idempotency-Key"].encode()).hexdigest()
-            booking = bookings.booking_create(
-                worker=request.user,
-                course=course,
-                work_related=values["work_related"],
-                pays_rest_self=values["pays_rest_self"],
-                request_token=token,
-                code=None if password else values["code"],
-            )
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        if password and not fresh_confirmation_check(
+            user=request.user, password=password, lock_checked_later=True
+        ):
+            raise bookings.ConfirmationFailed(_("Je wachtwoord klopt niet."))
+        course = get_object_or_404(Course.objects.approved(), pk=values["course"])
+        token = hashlib.sha256(request.headers["Idempotency-Key"].encode()).hexdigest()
+        booking = bookings.booking_create(
+            worker=request.user,
+            course=course,
+            work_related=values["work_related"],
+            pays_rest_self=values["pays_rest_self"],
+            request_token=token,
+            code=None if password else values["code"],
+        )
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
 
@@ -164,10 +147,7 @@ class MyBookingCodeApi(APIView):
 
     @extend_schema(operation_id="me_booking_code_send", request=None, responses={202: None})
     def post(self, request):
-        try:
-            record = one_time_code_send(user=request.user)
-        except DomainError as exc:  # TooManyCodesSent: 429 with Retry-After and retry_at
-            raise domain_error(exc) from exc
+        record = one_time_code_send(user=request.user)
         return Response(
             {"sent_to": request.user.email, "expires_at": record.expires_at.isoformat()},
             status=status.HTTP_202_ACCEPTED,
@@ -186,11 +166,5 @@ class MyBookingCancelApi(APIView):
     @idempotent
     def post(self, request, booking_id: int):
         booking = get_object_or_404(bookings_of(worker=request.user), pk=booking_id)
-        try:
-            booking = bookings.booking_cancel(booking=booking, by=request.user)
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        booking = bookings.booking_cancel(booking=booking, by=request.user)
         return Response(BookingOutput(booking).data)
-
-
-register_domain_error(bookings.BookingError, 409)

@@ -15,8 +15,6 @@ from rest_framework.views import APIView
 
 from leerportaal.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from leerportaal.api.permissions import IsProviderKey
-from leerportaal.errors import DomainError
-from leerrekening.api.bookings import domain_error
 from leerrekening.bookings import services as bookings
 from leerrekening.bookings.selectors import bookings_for_provider
 
@@ -56,11 +54,8 @@ class ProviderBookingStartApi(APIView):
     @idempotent
     def post(self, request, booking_id: int):
         booking = get_object_or_404(bookings_for_provider(request.user.provider), pk=booking_id)
-        try:
-            booking = bookings.booking_declare_start(
-                booking=booking, by=None, provider=request.user.provider
-            )
-        except DomainError as exc:
-            raise domain_error(exc) from exc
+        booking = bookings.booking_declare_start(
+            booking=booking, by=None, provider=request.user.provider
+        )
         booking = bookings_for_provider(request.user.provider).get(pk=booking.pk)
         return Response(ProviderBookingOutput(booking).data)

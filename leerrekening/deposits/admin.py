@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_scoping import EmployerScopedAdmin, is_coordinator
 from leerportaal.errors import DomainError, form_error, message_error
 from leerportaal.excel_csv import excel_csv_response
+from leerportaal.money import euro
 from leerrekening.deposits import reports
 from leerrekening.deposits import services as deposit_services
 from leerrekening.deposits.forms import (
@@ -32,7 +33,6 @@ from leerrekening.deposits.forms import (
     SingleDepositForm,
     admin_form_page,
 )
-from leerrekening.deposits.parsing import format_eur
 from leerrekening.deposits.selectors import funder_uptake_by_quarter
 from leerrekening.models import DepositBatch, DepositBatchLine, Funder
 from leerrekening.services import ledger
@@ -61,7 +61,7 @@ class FunderAdmin(EmployerScopedAdmin):
     @admin.display(description=gettext_lazy("prepaid-saldo"))
     def prepaid_balance(self, obj: Funder) -> str:
         account = getattr(obj, "prepaid_account", None)
-        return format_eur(account.balance if account else Decimal("0"))
+        return euro(account.balance if account else Decimal("0"))
 
     def get_urls(self):
         return [
@@ -111,7 +111,7 @@ class FunderAdmin(EmployerScopedAdmin):
                 messages.success(
                     request,
                     _("Inleg van %(amount)s voor %(funder)s geboekt.")
-                    % {"amount": format_eur(transfer.amount), "funder": funder.name},
+                    % {"amount": euro(transfer.amount), "funder": funder.name},
                 )
                 return redirect("admin:leerrekening_funder_change", funder.pk)
         return admin_form_page(
@@ -173,7 +173,7 @@ class DepositBatchAdmin(EmployerScopedAdmin):
 
     @admin.display(description=gettext_lazy("totaal"), ordering="total")
     def total_eur(self, obj: DepositBatch) -> str:
-        return format_eur(obj.total)
+        return euro(obj.total)
 
     @admin.display(description=gettext_lazy("voortgang"))
     def progress(self, obj: DepositBatch):

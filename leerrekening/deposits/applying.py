@@ -18,8 +18,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leerportaal.money import euro
 from leerrekening.chunked_batches import ChunkedBatches, RunOutcome
-from leerrekening.deposits.parsing import format_eur
 from leerrekening.models import DepositBatch, DepositBatchChunk
 from leerrekening.services import ledger
 
@@ -127,9 +127,9 @@ def _apply_next_chunk(batch_id: int) -> tuple[str, int]:
                 )
                 % {
                     "funder": batch.funder.name,
-                    "available": format_eur(error.available),
+                    "available": euro(error.available),
                     "count": chunk.line_count,
-                    "requested": format_eur(error.requested),
+                    "requested": euro(error.requested),
                 },
             )
             return "stopped", 0

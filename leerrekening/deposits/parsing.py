@@ -192,11 +192,6 @@ def _not_a_number(text: str) -> str:
     return _("Het bedrag %(value)s is geen getal. Schrijf het zo: 12,50.") % {"value": text.strip()}
 
 
-def format_eur(amount: Decimal) -> str:
-    """Dutch notation, € 1.234,50, for messages."""
-    return "€ " + f"{amount:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
 def file_too_large_error(kind: str, *, max_bytes: int, max_lines: int) -> LineError:
     if kind == "lines":
         message = _(

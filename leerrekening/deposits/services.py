@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Employer, Employment, User
+from leerportaal.money import euro
 from leerrekening.deposits.applying import DEPOSIT_BATCHES
 from leerrekening.deposits.errors import (
     BatchNotConfirmable,
@@ -42,7 +43,6 @@ from leerrekening.deposits.parsing import (
     SOURCE_GOVERNMENT,
     SOURCE_LEAVE_BONUS,
     SOURCES,
-    format_eur,
 )
 from leerrekening.deposits.validation import ValidLines, validate_deposit_batch
 from leerrekening.models import DepositBatch, DepositBatchLine, Funder, Tranche
@@ -237,7 +237,7 @@ def deposit_batch_confirm(*, batch: DepositBatch, by: User | None) -> DepositBat
                 "Het totaal van deze batch (%(total)s) is hoger dan het beschikbare tegoed "
                 "(%(available)s). Stort eerst bij."
             )
-            % {"total": format_eur(locked.total), "available": format_eur(available)},
+            % {"total": euro(locked.total), "available": euro(available)},
             account_id=ledger.account_for_funder(funder=locked.funder).pk,
             available=available,
             requested=locked.total,
@@ -294,7 +294,7 @@ def deposit_single_create(
     if amount > available:
         raise FundsTooLow(
             _("Het beschikbare tegoed (%(available)s) is te laag voor deze storting.")
-            % {"available": format_eur(available)},
+            % {"available": euro(available)},
             account_id=ledger_account.pk,
             available=available,
             requested=amount,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Employment, employment_runs_on
 from leerportaal.excel_csv import write_excel_csv
+from leerportaal.money import euro
 from leerrekening.deposits.parsing import (
     AMBIGUOUS_EMPLOYEE,
     COLUMN_LABELS,
@@ -36,7 +37,6 @@ from leerrekening.deposits.parsing import (
     UNKNOWN_EMPLOYEE,
     LineError,
     ParsedLine,
-    format_eur,
     parse_deposit_csv,
 )
 
@@ -208,7 +208,7 @@ def validate_deposit_batch(
                     "Het totaal van dit bestand (%(total)s) is hoger dan het tegoed van de "
                     "werkgever (%(balance)s). Stort eerst bij, of maak het bestand kleiner."
                 )
-                % {"total": format_eur(total), "balance": format_eur(available_balance)},
+                % {"total": euro(total), "balance": euro(available_balance)},
             )
         )
     if not errors and not lines:
