@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_scoping import EmployerScopedAdmin, is_coordinator, managed_employer_ids
 from accounts.models import Employer, Employment
 from leerportaal.excel_csv import escape_formula
+from leerrekening import ledger
 from leerrekening.batch_csv import format_eur
 from leerrekening.models import (
     DepositBatch,
@@ -41,7 +42,7 @@ from leerrekening.models import (
 from leerrekening.models.deposits import MAX_VALID_YEARS
 from leerrekening.selectors_deposits import funder_uptake_by_quarter, funders_of
 from leerrekening.services import deposits as deposit_services
-from leerrekening.services import job_changes, ledger, schemes
+from leerrekening.services import job_changes, schemes
 
 VALID_YEARS = [(n, gettext_lazy("%(n)d jaar") % {"n": n}) for n in range(1, MAX_VALID_YEARS + 1)]
 

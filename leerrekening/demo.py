@@ -18,8 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Employer, Sector, User
+from leerrekening import ledger
 from leerrekening.models import DepositScheme, Funder, Transfer
-from leerrekening.services import deposits, ledger, schemes
+from leerrekening.services import deposits, schemes
 
 DEMO_DOMAIN = "demo.leerportaal.nl"
 VERSMARKT_KVK = "12345678"

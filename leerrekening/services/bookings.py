@@ -1,6 +1,6 @@
 """Booking, cancelling, declaring the start and freezing: the worker's spending, step by step.
 
-Every money movement goes through services.ledger with a key derived from the booking
+Every money movement goes through leerrekening.ledger with a key derived from the booking
 (booking:<id>:reserve / :post / :void), so a double click or a retried request never moves money
 twice. Locks are taken in one order everywhere: the worker's user row, then the course row, then
 the ledger's own locks (accounts by id, tranches, reservation); so bookings cannot deadlock.
@@ -23,10 +23,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from leerportaal import prepared
+from leerrekening import ledger
 from leerrekening.models import Booking, ConfirmationAttempt, Course, Provider, Reservation
 from leerrekening.models.bookings import ACTIVE_STATUSES, PENDING_STATUSES
 from leerrekening.selectors_portal import BOOKABLE_SQL
-from leerrekening.services import confirmation, ledger
+from leerrekening.services import confirmation
 from leerrekening.services.confirmation import (
     CODE_CHECK_SQL,
     LOCKED_UNTIL_SQL,

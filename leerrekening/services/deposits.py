@@ -4,7 +4,7 @@ Invariants (see leerrekening/models/deposits.py):
 
 - a batch moves money only after it was validated completely and confirmed; a batch with any bad
   line is stored as rejected, with every error, and never applied;
-- money moves only through leerrekening.services.ledger; each line has its own idempotency key,
+- money moves only through leerrekening.ledger; each line has its own idempotency key,
   so applying a batch twice, or again after a crash, applies every line exactly once;
 - each chunk's money and the batch's progress commit in one transaction;
 - confirming never depends on Redis: the batch is stored as confirmed, enqueued after commit, and
@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Employer, Employment, User
 from leerportaal.enqueue import send_task
 from leerportaal.excel_csv import write_excel_csv
+from leerrekening import ledger
 from leerrekening.batch_csv import (
     SOURCE_CAO,
     SOURCE_EXTRA,
@@ -50,7 +51,6 @@ from leerrekening.models import (
     Tranche,
 )
 from leerrekening.models.deposits import MAX_VALID_YEARS
-from leerrekening.services import ledger
 
 logger = logging.getLogger(__name__)
 
@@ -400,7 +400,7 @@ class ApplyOutcome:
     busy: bool = False
 
 
-# The batch's lines, as the ledger reads them for one chunk (columns of ledger.DepositLinesQuery).
+# The batch's lines, as the ledger reads them for one chunk (columns of ledger.DEPOSIT_LINE_COLUMNS).
 _CHUNK_LINES_SQL = """
 SELECT bl.line_number AS n, bl.worker_id, bl.amount, {key} AS key, bl.source,
        %(ends_on)s::date AS ends_on, %(at_end)s::varchar(20) AS at_end,
@@ -425,8 +425,8 @@ SELECT %(batch)s, bucket, min(line_number), max(line_number), count(*), sum(amou
 def chunk_lines(*, batch: DepositBatch, chunk: DepositBatchChunk) -> ledger.DepositLinesQuery:
     """The chunk's lines for the ledger to read itself, with their keys (DepositBatch.line_key)."""
     key_sql, key_params = batch.line_key_sql()
-    return ledger.DepositLinesQuery(
-        sql=_CHUNK_LINES_SQL.format(key=key_sql),
+    return ledger.deposit_lines_query(
+        select_sql=_CHUNK_LINES_SQL.format(key=key_sql),
         params={
             **key_params,
             "batch": batch.pk,

@@ -7,7 +7,8 @@ import io
 from decimal import Decimal
 
 from accounts.models import Employment, User
-from leerrekening.services import deposits, ledger
+from leerrekening import ledger
+from leerrekening.services import deposits
 from tests import factories
 
 TODAY = datetime.date(2026, 3, 2)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from leerrekening import ledger
 from leerrekening.ledger_check import run_checks
 from leerrekening.models import LedgerAccount
-from leerrekening.services import ledger
 
 
 def funded(funder, amount: str, key: str | None = None):

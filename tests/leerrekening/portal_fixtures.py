@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from leerrekening.services import ledger
+from leerrekening import ledger
 from tests import factories
 
 _keys = itertools.count()

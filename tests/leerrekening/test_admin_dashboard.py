@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from leerrekening import ledger
 from leerrekening.models import DepositBatch, DepositScheme, LedgerCheckRun
 from leerrekening.selectors_dashboard import (
     coordinator_dashboard,
@@ -24,7 +25,7 @@ from leerrekening.selectors_dashboard import (
 )
 from leerrekening.selectors_deposits import funder_uptake_by_quarter, uptake_may_be_shown
 from leerrekening.services import bookings as booking_services
-from leerrekening.services import deposits, ledger
+from leerrekening.services import deposits
 from tests import factories
 from tests.leerrekening.deposits_support import funded_funder, roster, run_schemes, upload
 

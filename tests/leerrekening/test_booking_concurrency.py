@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from leerrekening import ledger
 from leerrekening.models import Booking, Reservation
-from leerrekening.services import ledger
 from tests import factories
 from tests.leerrekening.ledger_helpers import assert_invariants_hold
 from tests.leerrekening.portal_fixtures import fund

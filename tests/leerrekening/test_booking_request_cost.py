@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from leerrekening import ledger
 from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
 from leerrekening.services import bookings as booking_services
-from leerrekening.services import ledger
 from leerrekening.services.confirmation import _code_hash
 from tests import factories
 from tests.leerrekening.portal_fixtures import (  # noqa: F401

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leerrekening import ledger
 from leerrekening.models import DepositBatch, TakeoverBatch
-from leerrekening.services import deposits, ledger
+from leerrekening.services import deposits
 from tests.leerrekening.deposits_support import csv_file, funded_funder, roster, upload
 
 pytestmark = pytest.mark.django_db

@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError, connection
 
 from accounts.models import Employment
+from leerrekening import ledger
 from leerrekening.models import (
     DepositBatch,
     DepositBatchChunk,
@@ -17,7 +18,7 @@ from leerrekening.models import (
     Tranche,
     Transfer,
 )
-from leerrekening.services import deposits, ledger
+from leerrekening.services import deposits
 from tests.leerrekening.deposits_support import TODAY, csv_file, funded_funder, roster, upload
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from leerrekening import ledger
 from leerrekening.models import (
     DepositBatch,
     DepositBatchChunk,
@@ -18,7 +19,7 @@ from leerrekening.models import (
     TrancheMovement,
     Transfer,
 )
-from leerrekening.services import deposits, ledger, schemes
+from leerrekening.services import deposits, schemes
 from tests.leerrekening.deposits_support import funded_funder, roster, upload
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
 

@@ -10,8 +10,9 @@ import pytest
 
 from accounts.models import Employment
 from accounts.services import EmploymentOverlap
+from leerrekening import ledger
 from leerrekening.models import TakeoverBatch, Tranche
-from leerrekening.services import deposits, job_changes, ledger
+from leerrekening.services import deposits, job_changes
 from tests.leerrekening.deposits_support import (
     funded_funder,
     quarterly_cao_schemes,

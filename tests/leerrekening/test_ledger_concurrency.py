@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from leerrekening import ledger
 from leerrekening.models import LedgerAccount, Reservation, Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of, funded
 

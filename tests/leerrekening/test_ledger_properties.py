@@ -22,9 +22,9 @@ from hypothesis.stateful import (
     rule,
 )
 
+from leerrekening import ledger
 from leerrekening.ledger_check import run_checks
 from leerrekening.models import LedgerAccount, Tranche
-from leerrekening.services import ledger
 from tests import factories
 
 amounts = st.integers(min_value=1, max_value=40_000).map(lambda cents: Decimal(cents) / 100)

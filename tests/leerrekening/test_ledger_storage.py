@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from leerrekening import ledger
 from leerrekening.models import Tranche
-from leerrekening.services import ledger
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, funded
 
 pytestmark = pytest.mark.django_db

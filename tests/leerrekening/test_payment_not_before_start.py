@@ -12,10 +12,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.api_keys import api_key_create
-from leerrekening import selectors
+from leerrekening import ledger, selectors
 from leerrekening.models import Booking, Reservation, Transfer
 from leerrekening.services import bookings as services
-from leerrekening.services import ledger
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
 from tests.leerrekening.portal_fixtures import course, funded_alice, provider  # noqa: F401
 

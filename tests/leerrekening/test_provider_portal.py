@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leerrekening import ledger
 from leerrekening.models import Booking, Reservation
 from leerrekening.services import bookings as services
-from leerrekening.services import ledger
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
 from tests.leerrekening.portal_fixtures import course, funded_alice, other_course, provider  # noqa: F401
 

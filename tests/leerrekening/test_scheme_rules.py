@@ -7,8 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from leerrekening import ledger
 from leerrekening.models import DepositBatch, DepositScheme, Tranche, Transfer
-from leerrekening.services import deposits, ledger, schemes
+from leerrekening.services import deposits, schemes
 from tests.leerrekening.deposits_support import funded_funder, roster
 from tests.leerrekening.ledger_helpers import assert_invariants_hold, balance_of
 

@@ -1,0 +1,136 @@
+"""A plain transfer and the settling of a reservation in one database round trip each.
+
+ledger_transfer_create and ledger_reservation_settle do what the ledger's Python did in three to
+six statements: lock the accounts in the ledger's lock order (learning accounts first, then the
+others, each by id; then tranches by id, then the reservation), look up the idempotency key and
+compare its request hash, check funds, insert (the statement-level balance and remainder
+triggers do their work as before; CHECK constraints and the append-only triggers still guard
+every row).
+
+A refusal found under the locks writes nothing and comes back as a row whose `refusal` is the
+ledger error's code (idempotency_conflict, insufficient_funds, reservation_already_settled), so
+the caller's transaction is not aborted; Python raises the same exception as before
+(leerrekening.ledger.core.refusal_raise). A concurrent call with the same key is waited for by
+INSERT ... ON CONFLICT DO NOTHING, after which the next statement sees its transfer (READ
+COMMITTED: each statement of a volatile function takes a new snapshot) and replays or refuses it.
+"""
+
+from django.db import migrations
+
+FUNCTIONS = r"""
+CREATE FUNCTION ledger_transfer_create(
+    p_debit bigint, p_credit bigint, p_amount numeric, p_kind text, p_key text, p_hash text,
+    p_cause text, p_non_negative text[], p_now timestamptz,
+    OUT refusal text, OUT transfer_id bigint, OUT replayed boolean, OUT available numeric
+) LANGUAGE plpgsql AS $$
+DECLARE
+    v_hash text;
+    v_kind text;
+BEGIN
+    replayed := false;
+    PERFORM 1 FROM leerrekening_ledgeraccount WHERE id IN (p_debit, p_credit)
+      ORDER BY (kind <> 'worker'), id FOR UPDATE;
+    SELECT t.id, t.request_hash INTO transfer_id, v_hash
+      FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
+    IF FOUND THEN
+        replayed := true;
+        IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
+        RETURN;
+    END IF;
+    SELECT a.kind, a.balance INTO v_kind, available
+      FROM leerrekening_ledgeraccount a WHERE a.id = p_debit;
+    IF v_kind = ANY(p_non_negative) AND available < p_amount THEN
+        refusal := 'insufficient_funds';
+        transfer_id := NULL;
+        RETURN;
+    END IF;
+    available := NULL;
+    INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,
+        idempotency_key, request_hash, cause, reverses_id, created_at)
+    VALUES (p_debit, p_credit, p_amount, p_kind, p_key, p_hash, p_cause, NULL, p_now)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id INTO transfer_id;
+    IF transfer_id IS NULL THEN
+        -- A concurrent call with this key committed first: replay it, or refuse.
+        SELECT t.id, t.request_hash INTO transfer_id, v_hash
+          FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
+        replayed := true;
+        IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
+    END IF;
+END $$;
+
+CREATE FUNCTION ledger_reservation_settle(
+    p_reservation bigint, p_post boolean, p_key text, p_hash text, p_kind text, p_now timestamptz,
+    OUT refusal text, OUT transfer_id bigint, OUT replayed boolean, OUT status text
+) LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    v_escrow bigint;
+    v_target bigint;
+    v_hash text;
+BEGIN
+    replayed := false;
+    SELECT res.account_id, res.payee_id, res.amount, res.cause, res.reserve_transfer_id
+      INTO r FROM leerrekening_reservation res WHERE res.id = p_reservation;
+    -- The shard the reservation went to (its reserve transfer's credit side).
+    SELECT t.credit_account_id INTO v_escrow
+      FROM leerrekening_transfer t WHERE t.id = r.reserve_transfer_id;
+    v_target := CASE WHEN p_post THEN r.payee_id ELSE r.account_id END;
+    PERFORM 1 FROM leerrekening_ledgeraccount WHERE id IN (v_escrow, v_target)
+      ORDER BY (kind <> 'worker'), id FOR UPDATE;
+    SELECT res.status INTO status FROM leerrekening_reservation res
+     WHERE res.id = p_reservation FOR UPDATE;
+    SELECT t.id, t.request_hash INTO transfer_id, v_hash
+      FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
+    IF FOUND THEN
+        replayed := true;
+        IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
+        RETURN;
+    END IF;
+    IF status <> 'open' THEN
+        refusal := 'reservation_already_settled';
+        RETURN;
+    END IF;
+    INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,
+        idempotency_key, request_hash, cause, reverses_id, created_at)
+    VALUES (v_escrow, v_target, r.amount, p_kind, p_key, p_hash, r.cause, NULL, p_now)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id INTO transfer_id;
+    IF transfer_id IS NULL THEN
+        SELECT t.id, t.request_hash INTO transfer_id, v_hash
+          FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
+        replayed := true;
+        IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
+        RETURN;
+    END IF;
+    IF NOT p_post THEN
+        -- Back into the very tranches the reservation took from (locked by id).
+        PERFORM 1 FROM leerrekening_tranche tr WHERE tr.id IN (
+            SELECT m.tranche_id FROM leerrekening_tranchemovement m
+             WHERE m.transfer_id = r.reserve_transfer_id) ORDER BY tr.id FOR UPDATE;
+        INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount)
+        SELECT ledger_reservation_settle.transfer_id, m.tranche_id, -m.amount
+          FROM leerrekening_tranchemovement m
+         WHERE m.transfer_id = r.reserve_transfer_id ORDER BY m.tranche_id;
+    END IF;
+    status := CASE WHEN p_post THEN 'posted' ELSE 'voided' END;
+    UPDATE leerrekening_reservation
+       SET status = ledger_reservation_settle.status,
+           settle_transfer_id = ledger_reservation_settle.transfer_id, settled_at = p_now
+     WHERE id = p_reservation;
+END $$;
+"""
+
+DROP_FUNCTIONS = """
+DROP FUNCTION IF EXISTS ledger_transfer_create(bigint, bigint, numeric, text, text, text, text,
+    text[], timestamptz);
+DROP FUNCTION IF EXISTS ledger_reservation_settle(bigint, boolean, text, text, text, timestamptz);
+"""
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("leerrekening", "0019_confirmation_attempts_and_lockouts"),
+    ]
+
+    operations = [migrations.RunSQL(sql=FUNCTIONS, reverse_sql=DROP_FUNCTIONS)]
