@@ -18,11 +18,11 @@ from leerrekening.models import Funder, LedgerAccount, Provider
 Kind = LedgerAccount.Kind
 
 
-def _opened(kind: str, **lookup) -> LedgerAccount:
+def _opened(account_kind: str, **lookup) -> LedgerAccount:
     account = LedgerAccount.objects.filter(**lookup).first()
     if account is None:
         LedgerAccount.objects.bulk_create(
-            [LedgerAccount(**{"kind": kind, **lookup})], ignore_conflicts=True
+            [LedgerAccount(**{"kind": account_kind, **lookup})], ignore_conflicts=True
         )
         account = LedgerAccount.objects.get(**lookup)
     return account
