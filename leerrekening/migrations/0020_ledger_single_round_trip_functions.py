@@ -24,21 +24,28 @@ CREATE FUNCTION ledger_transfer_create(
     OUT refusal text, OUT transfer_id bigint, OUT replayed boolean, OUT available numeric
 ) LANGUAGE plpgsql AS $$
 DECLARE
+    v_row record;
     v_hash text;
     v_kind text;
 BEGIN
     replayed := false;
-    PERFORM 1 FROM leerrekening_ledgeraccount WHERE id IN (p_debit, p_credit)
-      ORDER BY (kind <> 'worker'), id FOR UPDATE;
+    -- Lock both accounts in the lock order, reading the debit side's kind and balance as locked.
+    FOR v_row IN SELECT a.id, a.kind, a.balance FROM leerrekening_ledgeraccount a
+                  WHERE a.id IN (p_debit, p_credit) ORDER BY (a.kind <> 'worker'), a.id FOR UPDATE
+    LOOP
+        IF v_row.id = p_debit THEN
+            v_kind := v_row.kind;
+            available := v_row.balance;
+        END IF;
+    END LOOP;
     SELECT t.id, t.request_hash INTO transfer_id, v_hash
       FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
     IF FOUND THEN
         replayed := true;
+        available := NULL;
         IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
         RETURN;
     END IF;
-    SELECT a.kind, a.balance INTO v_kind, available
-      FROM leerrekening_ledgeraccount a WHERE a.id = p_debit;
     IF v_kind = ANY(p_non_negative) AND available < p_amount THEN
         refusal := 'insufficient_funds';
         transfer_id := NULL;
