@@ -3,7 +3,7 @@ or void it (back into the very tranches it came from)."""
 
 from __future__ import annotations
 
-import datetime
+import json
 from decimal import Decimal
 
 from django.db import connection
@@ -17,173 +17,46 @@ from leerrekening.ledger.accounts import (
     reservation_shards,
     reservations_account_for,
 )
-from leerrekening.ledger.core import (
-    LOCK_ORDER,
-    checked_amount,
-    idempotent,
-    refusal_raise,
-    request_hash,
-)
-from leerrekening.ledger.errors import IdempotencyConflict, InsufficientFunds
-from leerrekening.models import LedgerAccount, Provider, Reservation, Tranche, Transfer
+from leerrekening.ledger.core import checked_amount, refusal_raise, request_hash
+from leerrekening.models import Provider, Reservation, Transfer
 
-Kind = LedgerAccount.Kind
 TransferKind = Transfer.Kind
 
-# The account's tranches that may be spent, and the order they are spent in (the one ending first).
-# A tranche past its end date that goes back to its funder is no longer spendable, even before
-# the expiry task has moved it.
-SPENDING_ORDER = "ends_on ASC NULLS LAST, id"
-_SPENDABLE = (
-    "account_id = (SELECT id FROM leerrekening_ledgeraccount WHERE worker_id = %(worker)s)"
-    " AND spendable AND (ends_on IS NULL OR ends_on >= %(today)s OR at_end = %(keep)s)"
+# One round trip (see migration 0020): lock the worker's learning account and its escrow shard
+# (LOCK_ORDER), then its spendable tranches (spending order: the one ending first), check the key
+# and its request hash (ledger_reserve_request_hash, the SQL form of core.request_hash), check
+# funds, and insert the transfer, its tranche movements and the reservation.
+# Result columns: refusal (NULL, an error code, or accounts_missing), reservation_id,
+# transfer_id, account_id, payee_id, available (the spendable sum when the refusal is
+# insufficient_funds), replayed.
+RESERVE_SQL = (
+    "SELECT refusal, o_reservation, o_transfer, o_account, o_payee, available, replayed"
+    " FROM ledger_reservation_create(%(worker)s, %(provider)s, %(amount)s, %(amount_text)s,"
+    " %(cause)s, %(cause_json)s, %(key)s, %(shards)s, %(today)s, %(now)s)"
 )
-# The worker's learning account and its escrow shard. The kind is written into the SQL, not
-# passed: only then can the prepared statement's generic plan use the partial index on
-# (kind, shard) for the system accounts. With a parameter it could not, so PostgreSQL planned
-# the query afresh on every booking (~0.2 ms, measured with pg_prepared_statements'
-# custom_plans) to avoid a generic plan that scans every account.
-_WORKER_AND_ESCROW = (
-    "SELECT w.id AS account, r.id AS escrow FROM leerrekening_ledgeraccount w"  # noqa: S608
-    f"  LEFT JOIN leerrekening_ledgeraccount r ON r.kind = '{Kind.RESERVATIONS.value}'"
-    "   AND r.shard = w.id %% %(shards)s"
-    " WHERE w.worker_id = %(worker)s"
-)
-# One round trip, three statements, each seeing what committed before it ran: lock the worker's
-# account and its escrow shard (LOCK_ORDER), then the spendable tranches (spending order), then
-# read the accounts, the key and the locked tranches.
-_RESERVE_LOCK_AND_READ = [
-    "SELECT 1 FROM leerrekening_ledgeraccount"  # noqa: S608 — constant SQL, no input in it
-    f" WHERE id IN (SELECT unnest(ARRAY[a.account, a.escrow]) FROM ({_WORKER_AND_ESCROW}) a)"
-    f" ORDER BY {LOCK_ORDER} FOR UPDATE",
-    f"SELECT 1 FROM leerrekening_tranche WHERE {_SPENDABLE}"  # noqa: S608
-    f" ORDER BY {SPENDING_ORDER} FOR UPDATE",
-    "SELECT a.account, a.escrow, p.id, t.id, t.request_hash, s.ids, s.remaining"  # noqa: S608
-    f"   FROM (SELECT array_agg(id ORDER BY {SPENDING_ORDER}) AS ids,"
-    f"                array_agg(remaining ORDER BY {SPENDING_ORDER}) AS remaining"
-    f"           FROM leerrekening_tranche WHERE {_SPENDABLE}) AS s"
-    f"   LEFT JOIN ({_WORKER_AND_ESCROW}) a ON true"
-    "   LEFT JOIN leerrekening_ledgeraccount p ON p.provider_id = %(provider)s"
-    "   LEFT JOIN leerrekening_transfer t ON t.idempotency_key = %(key)s",
-]
-# The transfer, its tranche movements and the reservation in one statement; the balance and
-# remainder triggers run at its end, as for separate inserts.
-_RESERVE_INSERT = (
-    "WITH transfer AS ("
-    "  INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount,"
-    "   kind, idempotency_key, request_hash, cause, reverses_id, created_at)"
-    "  VALUES (%(account)s, %(escrow)s, %(amount)s, %(kind)s, %(key)s, %(hash)s,"
-    "   %(cause)s, NULL, %(now)s) RETURNING id),"
-    " movements AS ("
-    "  INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount)"
-    "  SELECT transfer.id, m.tranche_id, m.amount FROM transfer,"
-    "   unnest(%(tranches)s::bigint[], %(takes)s::numeric[]) AS m(tranche_id, amount))"
-    " INSERT INTO leerrekening_reservation (account_id, payee_id, amount, status,"
-    "  reserve_transfer_id, settle_transfer_id, cause, created_at, settled_at)"
-    " SELECT %(account)s, %(payee)s, %(amount)s, %(open)s, transfer.id, NULL, %(cause)s,"
-    "  %(now)s, NULL FROM transfer RETURNING id, reserve_transfer_id"
-)
+ACCOUNTS_MISSING = "accounts_missing"
 
 
-def _reserve_lock_and_read(
-    cursor, *, worker: User, provider: Provider, key: str, today: datetime.date
-) -> tuple:
-    """_RESERVE_LOCK_AND_READ: (account, escrow, payee, existing transfer, its request hash,
-    spendable tranche ids, their remainders); an account that does not exist yet is None."""
-    prepared.execute(
-        cursor,
-        _RESERVE_LOCK_AND_READ,
-        {
-            "worker": worker.pk,
-            "shards": reservation_shards(),
-            "provider": provider.pk,
-            "today": today,
-            "keep": Tranche.AtEnd.KEEP,
-            "key": key,
-        },
-    )
-    return cursor.fetchone()
-
-
-def _takes(tranches: list[tuple[int, Decimal]], amount: Decimal) -> list[tuple[int, Decimal]]:
-    """What to take from each tranche, in spending order, to make `amount` (as movements)."""
-    movements, left = [], amount
-    for tranche_id, remaining in tranches:
-        take = min(remaining, left)
-        movements.append((tranche_id, -take))
-        left -= take
-        if left == 0:
-            break
-    return movements
-
-
-def _reserve(
-    *,
-    worker: User,
-    provider: Provider,
-    amount: Decimal,
-    idempotency_key: str,
-    cause: str,
-) -> Reservation:
-    amount = checked_amount(amount)
-    today = timezone.localdate()
+def _reserve_call(*, worker: User, provider: Provider, amount: Decimal, key: str, cause: str):
+    now = timezone.now()
     with connection.cursor() as cursor:
-        row = _reserve_lock_and_read(
-            cursor, worker=worker, provider=provider, key=idempotency_key, today=today
-        )
-        if None in row[:3]:
-            # Rare: a first reservation of the worker, a new escrow shard or a new provider.
-            # Open what is missing (each at zero, once), then lock and read again. The worker's
-            # account, if it existed, was locked first all the same; so was it for every other
-            # booking of this worker, which therefore waits.
-            reservations_account_for(account=account_for_worker(worker=worker))
-            account_for_provider(provider=provider)
-            row = _reserve_lock_and_read(
-                cursor, worker=worker, provider=provider, key=idempotency_key, today=today
-            )
-        account_id, escrow_id, payee_id, existing, existing_hash, tranche_ids, remainders = row
-        hashed = request_hash(
-            op="reserve", account=account_id, payee=payee_id, amount=amount, cause=cause
-        )
-        if existing is not None:
-            if existing_hash != hashed:
-                raise IdempotencyConflict(idempotency_key)
-            return Reservation.objects.get(reserve_transfer_id=existing)
-        tranches = list(zip(tranche_ids or [], remainders or [], strict=True))
-        spendable = sum((remaining for _, remaining in tranches), Decimal("0"))
-        if spendable < amount:
-            raise InsufficientFunds(account_id=account_id, available=spendable, requested=amount)
-        movements = _takes(tranches, amount)
-        now = timezone.now()
         prepared.execute(
             cursor,
-            _RESERVE_INSERT,
+            RESERVE_SQL,
             {
-                "account": account_id,
-                "escrow": escrow_id,
-                "payee": payee_id,
+                "worker": worker.pk,
+                "provider": provider.pk,
                 "amount": amount,
-                "kind": TransferKind.RESERVATION,
-                "key": idempotency_key,
-                "hash": hashed,
+                "amount_text": str(amount),
                 "cause": cause,
+                "cause_json": json.dumps(cause),
+                "key": key,
+                "shards": reservation_shards(),
+                "today": timezone.localdate(),
                 "now": now,
-                "tranches": [tranche_id for tranche_id, _ in movements],
-                "takes": [take for _, take in movements],
-                "open": Reservation.Status.OPEN,
             },
         )
-        reservation_id, transfer_id = cursor.fetchone()
-    return Reservation(
-        pk=reservation_id,
-        account_id=account_id,
-        payee_id=payee_id,
-        amount=amount,
-        status=Reservation.Status.OPEN,
-        reserve_transfer_id=transfer_id,
-        cause=cause,
-        created_at=now,
-    )
+        return now, cursor.fetchone()
 
 
 def reservation_create(
@@ -198,18 +71,43 @@ def reservation_create(
     """Reserve `amount` of the worker's budget for a provider (worker -> reservations), taken from
     the tranches that end first. Raises InsufficientFunds, IdempotencyConflict.
 
-    `key_serialised`: the caller holds a lock that every use of this key waits for (booking_create
-    holds the worker's row, and the key names the booking it makes), so no concurrent call can
-    win the key, and the savepoint that `idempotent` keeps for that race is left out. The key is
-    still checked: a replay returns the first reservation.
+    One round trip (RESERVE_SQL), whatever the transaction around it: a refusal writes nothing,
+    and a concurrent call with the same key is waited for by the insert and then replayed or
+    refused. `key_serialised` (the caller holds a lock that every use of this key waits for, as
+    booking_create does) is accepted for the callers that say so; it changes nothing any more.
     """
-    reserve = _reserve if key_serialised else idempotent(_reserve)
-    return reserve(
-        worker=worker,
-        provider=provider,
+    del key_serialised
+    amount = checked_amount(amount)
+    now, row = _reserve_call(
+        worker=worker, provider=provider, amount=amount, key=idempotency_key, cause=cause
+    )
+    if row[0] == ACCOUNTS_MISSING:
+        # Rare: a first reservation of the worker, a new escrow shard or a new provider. Open
+        # what is missing (each at zero, once), then call again.
+        reservations_account_for(account=account_for_worker(worker=worker))
+        account_for_provider(provider=provider)
+        now, row = _reserve_call(
+            worker=worker, provider=provider, amount=amount, key=idempotency_key, cause=cause
+        )
+    refusal, reservation_id, transfer_id, account_id, payee_id, available, replayed = row
+    refusal_raise(
+        refusal,
+        key=idempotency_key,
+        account_id=account_id,
+        available=available,
+        requested=amount,
+    )
+    if replayed:
+        return Reservation.objects.get(pk=reservation_id)
+    return Reservation(
+        pk=reservation_id,
+        account_id=account_id,
+        payee_id=payee_id,
         amount=amount,
-        idempotency_key=idempotency_key,
+        status=Reservation.Status.OPEN,
+        reserve_transfer_id=transfer_id,
         cause=cause,
+        created_at=now,
     )
 
 

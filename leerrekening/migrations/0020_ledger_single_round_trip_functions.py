@@ -1,6 +1,6 @@
-"""A plain transfer and the settling of a reservation in one database round trip each.
+"""A plain transfer, a reservation and its settling in one database round trip each.
 
-ledger_transfer_create and ledger_reservation_settle do what the ledger's Python did in three to
+ledger_transfer_create, ledger_reservation_create and ledger_reservation_settle do what the ledger's Python did in three to
 six statements: lock the accounts in the ledger's lock order (learning accounts first, then the
 others, each by id; then tranches by id, then the reservation), look up the idempotency key and
 compare its request hash, check funds, insert (the statement-level balance and remainder
@@ -64,6 +64,101 @@ BEGIN
         replayed := true;
         IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
     END IF;
+END $$;
+
+-- The request hash of a reservation, as leerrekening.ledger.core.request_hash writes it in Python
+-- (compact JSON with sorted keys; the caller passes the amount as text and the cause as JSON, as
+-- Python's json.dumps writes them). tests/leerrekening/test_ledger_request_hash.py checks that
+-- both forms agree.
+CREATE FUNCTION ledger_reserve_request_hash(
+    p_account bigint, p_payee bigint, p_amount_text text, p_cause_json text
+) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT encode(sha256(convert_to(
+        '{"account":' || p_account || ',"amount":"' || p_amount_text || '","cause":'
+        || p_cause_json || ',"op":"reserve","payee":' || p_payee || '}', 'UTF8')), 'hex')
+$$;
+
+-- Reserve: lock the worker's learning account and its escrow shard (lock order), then its
+-- spendable tranches (spending order: the one ending first), check the key, check funds, take
+-- from the tranches in spending order, and insert the transfer, its movements and the
+-- reservation (the balance and remainder triggers run at the end of each insert).
+-- refusal 'accounts_missing': the worker's account, its escrow shard or the provider's account
+-- does not exist yet; nothing was written and the caller opens them and calls again.
+CREATE FUNCTION ledger_reservation_create(
+    p_worker bigint, p_provider bigint, p_amount numeric, p_amount_text text, p_cause text,
+    p_cause_json text, p_key text, p_shards int, p_today date, p_now timestamptz,
+    OUT refusal text, OUT o_reservation bigint, OUT o_transfer bigint, OUT o_account bigint,
+    OUT o_payee bigint, OUT available numeric, OUT replayed boolean
+) LANGUAGE plpgsql AS $$
+DECLARE
+    v_escrow bigint;
+    v_hash text;
+    v_existing_hash text;
+BEGIN
+    replayed := false;
+    SELECT w.id, r.id INTO o_account, v_escrow FROM leerrekening_ledgeraccount w
+      LEFT JOIN leerrekening_ledgeraccount r ON r.kind = 'reservations' AND r.shard = w.id % p_shards
+     WHERE w.worker_id = p_worker;
+    PERFORM 1 FROM leerrekening_ledgeraccount a WHERE a.id IN (o_account, v_escrow)
+      ORDER BY (a.kind <> 'worker'), a.id FOR UPDATE;
+    SELECT p.id INTO o_payee FROM leerrekening_ledgeraccount p WHERE p.provider_id = p_provider;
+    IF o_account IS NULL OR v_escrow IS NULL OR o_payee IS NULL THEN
+        refusal := 'accounts_missing';
+        RETURN;
+    END IF;
+    -- A tranche past its end date that goes back to its funder is no longer spendable, even
+    -- before the expiry task has moved it.
+    PERFORM 1 FROM leerrekening_tranche t
+      WHERE t.account_id = o_account AND t.spendable
+        AND (t.ends_on IS NULL OR t.ends_on >= p_today OR t.at_end = 'keep')
+      ORDER BY t.ends_on ASC NULLS LAST, t.id FOR UPDATE;
+    v_hash := ledger_reserve_request_hash(o_account, o_payee, p_amount_text, p_cause_json);
+    SELECT t.id, t.request_hash INTO o_transfer, v_existing_hash
+      FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
+    IF FOUND THEN
+        replayed := true;
+        IF v_existing_hash IS DISTINCT FROM v_hash THEN refusal := 'idempotency_conflict'; END IF;
+        SELECT res.id INTO o_reservation FROM leerrekening_reservation res
+         WHERE res.reserve_transfer_id = o_transfer;
+        RETURN;
+    END IF;
+    SELECT coalesce(sum(t.remaining), 0) INTO available FROM leerrekening_tranche t
+      WHERE t.account_id = o_account AND t.spendable
+        AND (t.ends_on IS NULL OR t.ends_on >= p_today OR t.at_end = 'keep');
+    IF available < p_amount THEN
+        refusal := 'insufficient_funds';
+        RETURN;
+    END IF;
+    available := NULL;
+    INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,
+        idempotency_key, request_hash, cause, reverses_id, created_at)
+    VALUES (o_account, v_escrow, p_amount, 'reservation', p_key, v_hash, p_cause, NULL, p_now)
+    ON CONFLICT (idempotency_key) DO NOTHING
+    RETURNING id INTO o_transfer;
+    IF o_transfer IS NULL THEN
+        -- A concurrent call with this key committed first: replay it, or refuse.
+        SELECT t.id, t.request_hash INTO o_transfer, v_existing_hash
+          FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
+        replayed := true;
+        IF v_existing_hash IS DISTINCT FROM v_hash THEN refusal := 'idempotency_conflict'; END IF;
+        SELECT res.id INTO o_reservation FROM leerrekening_reservation res
+         WHERE res.reserve_transfer_id = o_transfer;
+        RETURN;
+    END IF;
+    -- From each tranche in spending order what is still needed after the ones before it.
+    INSERT INTO leerrekening_tranchemovement (transfer_id, tranche_id, amount)
+    SELECT o_transfer, s.id, -least(s.remaining, p_amount - s.before)
+      FROM (SELECT t.id, t.remaining,
+                   coalesce(sum(t.remaining) OVER (ORDER BY t.ends_on ASC NULLS LAST, t.id
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+              FROM leerrekening_tranche t
+             WHERE t.account_id = o_account AND t.spendable
+               AND (t.ends_on IS NULL OR t.ends_on >= p_today OR t.at_end = 'keep')) s
+     WHERE s.before < p_amount;
+    INSERT INTO leerrekening_reservation (account_id, payee_id, amount, status,
+        reserve_transfer_id, settle_transfer_id, cause, created_at, settled_at)
+    VALUES (o_account, o_payee, p_amount, 'open', o_transfer, NULL, p_cause, p_now, NULL)
+    RETURNING id INTO o_reservation;
 END $$;
 
 CREATE FUNCTION ledger_reservation_settle(
@@ -132,6 +227,9 @@ DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS ledger_transfer_create(bigint, bigint, numeric, text, text, text, text,
     text[], timestamptz);
 DROP FUNCTION IF EXISTS ledger_reservation_settle(bigint, boolean, text, text, text, timestamptz);
+DROP FUNCTION IF EXISTS ledger_reservation_create(bigint, bigint, numeric, text, text, text, text,
+    int, date, timestamptz);
+DROP FUNCTION IF EXISTS ledger_reserve_request_hash(bigint, bigint, text, text);
 """
 
 
