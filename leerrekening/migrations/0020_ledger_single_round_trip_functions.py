@@ -7,6 +7,11 @@ compare its request hash, check funds, insert (the statement-level balance and r
 triggers do their work as before; CHECK constraints and the append-only triggers still guard
 every row).
 
+Accounts are locked through one primary-key index scan each (unnest ... JOIN), not a bitmap scan
+of `id IN (...)`: an index scan marks dead index entries of the accounts' many updated versions
+as it passes them, a bitmap scan never does (measured: 157 vs 87 us per lock with autovacuum
+behind).
+
 A refusal found under the locks writes nothing and comes back as a row whose `refusal` is the
 ledger error's code (idempotency_conflict, insufficient_funds, reservation_already_settled), so
 the caller's transaction is not aborted; Python raises the same exception as before
@@ -30,8 +35,10 @@ DECLARE
 BEGIN
     replayed := false;
     -- Lock both accounts in the lock order, reading the debit side's kind and balance as locked.
-    FOR v_row IN SELECT a.id, a.kind, a.balance FROM leerrekening_ledgeraccount a
-                  WHERE a.id IN (p_debit, p_credit) ORDER BY (a.kind <> 'worker'), a.id FOR UPDATE
+    FOR v_row IN SELECT a.id, a.kind, a.balance
+                   FROM unnest(ARRAY[p_debit, p_credit]) AS u(id)
+                   JOIN leerrekening_ledgeraccount a ON a.id = u.id
+                  ORDER BY (a.kind <> 'worker'), a.id FOR UPDATE OF a
     LOOP
         IF v_row.id = p_debit THEN
             v_kind := v_row.kind;
@@ -99,8 +106,9 @@ BEGIN
     SELECT w.id, r.id INTO o_account, v_escrow FROM leerrekening_ledgeraccount w
       LEFT JOIN leerrekening_ledgeraccount r ON r.kind = 'reservations' AND r.shard = w.id % p_shards
      WHERE w.worker_id = p_worker;
-    PERFORM 1 FROM leerrekening_ledgeraccount a WHERE a.id IN (o_account, v_escrow)
-      ORDER BY (a.kind <> 'worker'), a.id FOR UPDATE;
+    PERFORM 1 FROM unnest(ARRAY[o_account, v_escrow]) AS u(id)
+      JOIN leerrekening_ledgeraccount a ON a.id = u.id
+     ORDER BY (a.kind <> 'worker'), a.id FOR UPDATE OF a;
     SELECT p.id INTO o_payee FROM leerrekening_ledgeraccount p WHERE p.provider_id = p_provider;
     IF o_account IS NULL OR v_escrow IS NULL OR o_payee IS NULL THEN
         refusal := 'accounts_missing';
@@ -178,8 +186,9 @@ BEGIN
     SELECT t.credit_account_id INTO v_escrow
       FROM leerrekening_transfer t WHERE t.id = r.reserve_transfer_id;
     v_target := CASE WHEN p_post THEN r.payee_id ELSE r.account_id END;
-    PERFORM 1 FROM leerrekening_ledgeraccount WHERE id IN (v_escrow, v_target)
-      ORDER BY (kind <> 'worker'), id FOR UPDATE;
+    PERFORM 1 FROM unnest(ARRAY[v_escrow, v_target]) AS u(id)
+      JOIN leerrekening_ledgeraccount a ON a.id = u.id
+     ORDER BY (a.kind <> 'worker'), a.id FOR UPDATE OF a;
     SELECT res.status INTO status FROM leerrekening_reservation res
      WHERE res.id = p_reservation FOR UPDATE;
     SELECT t.id, t.request_hash INTO transfer_id, v_hash
