@@ -45,6 +45,19 @@ BEGIN
             available := v_row.balance;
         END IF;
     END LOOP;
+    -- Enough money: insert, and a key used before (or by a concurrent call, waited for) shows as
+    -- no row inserted. Not enough: a key used before is still a replay, else a refusal.
+    IF NOT (v_kind = ANY(p_non_negative) AND available < p_amount) THEN
+        available := NULL;
+        INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,
+            idempotency_key, request_hash, cause, reverses_id, created_at)
+        VALUES (p_debit, p_credit, p_amount, p_kind, p_key, p_hash, p_cause, NULL, p_now)
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING id INTO transfer_id;
+        IF transfer_id IS NOT NULL THEN
+            RETURN;
+        END IF;
+    END IF;
     SELECT t.id, t.request_hash INTO transfer_id, v_hash
       FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
     IF FOUND THEN
@@ -53,24 +66,7 @@ BEGIN
         IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
         RETURN;
     END IF;
-    IF v_kind = ANY(p_non_negative) AND available < p_amount THEN
-        refusal := 'insufficient_funds';
-        transfer_id := NULL;
-        RETURN;
-    END IF;
-    available := NULL;
-    INSERT INTO leerrekening_transfer (debit_account_id, credit_account_id, amount, kind,
-        idempotency_key, request_hash, cause, reverses_id, created_at)
-    VALUES (p_debit, p_credit, p_amount, p_kind, p_key, p_hash, p_cause, NULL, p_now)
-    ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id INTO transfer_id;
-    IF transfer_id IS NULL THEN
-        -- A concurrent call with this key committed first: replay it, or refuse.
-        SELECT t.id, t.request_hash INTO transfer_id, v_hash
-          FROM leerrekening_transfer t WHERE t.idempotency_key = p_key;
-        replayed := true;
-        IF v_hash IS DISTINCT FROM p_hash THEN refusal := 'idempotency_conflict'; END IF;
-    END IF;
+    refusal := 'insufficient_funds';
 END $$;
 
 -- The request hash of a reservation, as leerrekening.ledger.core.request_hash writes it in Python
