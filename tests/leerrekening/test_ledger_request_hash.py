@@ -71,7 +71,9 @@ def test_the_deposit_hash_in_sql_is_deposit_request_hash(funder):
     ]
     result = ledger.deposits_create(funder=funder, lines=lines)
     stored = dict(
-        Transfer.objects.filter(pk__in=result.applied).values_list("idempotency_key", "request_hash")
+        Transfer.objects.filter(pk__in=result.applied).values_list(
+            "idempotency_key", "request_hash"
+        )
     )
     assert len(stored) == len(lines)
     for line in lines:
