@@ -60,12 +60,9 @@ def deposit_lines_query(*, select_sql: str, params: dict) -> DepositLinesQuery:
     DEPOSIT_LINE_COLUMNS; its keys must be unique within the query (as a batch's are, by its
     unique line numbers and workers).
 
-    The ledger reads exactly those columns, cast to their types, so a missing column fails at
-    once and an extra one is never read."""
-    columns = ", ".join(
-        f"q.{name}::{sql_type} AS {name}"
-        for name, sql_type in (column.split(" ", 1) for column in DEPOSIT_LINE_COLUMNS)
-    )
+    The ledger reads exactly those columns by name (the types are the source's to give), so a
+    missing column fails at once and an extra one is never read."""
+    columns = ", ".join(f"q.{column.split(' ', 1)[0]}" for column in DEPOSIT_LINE_COLUMNS)
     return DepositLinesQuery(
         sql=f"SELECT {columns} FROM ({select_sql}) q",  # noqa: S608 — constants only
         params=dict(params),

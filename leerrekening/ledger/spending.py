@@ -140,6 +140,8 @@ def _settle(*, reservation: Reservation, idempotency_key: str, post: bool) -> Re
             },
         )
         refusal, transfer_id, replayed, status = cursor.fetchone()
+    if refusal == "reservation_missing":
+        raise Reservation.DoesNotExist(f"reservation {reservation.pk} does not exist")
     refusal_raise(refusal, key=idempotency_key, reservation_id=reservation.pk, status=status)
     if replayed:
         return Reservation.objects.get(pk=reservation.pk)

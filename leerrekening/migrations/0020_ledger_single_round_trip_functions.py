@@ -178,6 +178,10 @@ BEGIN
     replayed := false;
     SELECT res.account_id, res.payee_id, res.amount, res.cause, res.reserve_transfer_id
       INTO r FROM leerrekening_reservation res WHERE res.id = p_reservation;
+    IF NOT FOUND THEN
+        refusal := 'reservation_missing';
+        RETURN;
+    END IF;
     -- The shard the reservation went to (its reserve transfer's credit side).
     SELECT t.credit_account_id INTO v_escrow
       FROM leerrekening_transfer t WHERE t.id = r.reserve_transfer_id;
