@@ -64,8 +64,8 @@ def setup(n: int):
     from django.db import connection
 
     from accounts.models import Employer, Sector
+    from leerrekening import ledger
     from leerrekening.models import Funder
-    from leerrekening.services import ledger
 
     call_command("migrate", verbosity=0)
     sector = Sector.objects.create(name="Bench", code="bench")

@@ -58,8 +58,8 @@ def setup(n_accounts: int) -> list[int]:
     from django.core.management import call_command
     from django.db import connection
 
+    from leerrekening import ledger
     from leerrekening.models import Funder
-    from leerrekening.services import ledger
 
     call_command("migrate", verbosity=0)
     ids = []
@@ -85,8 +85,8 @@ def setup(n_accounts: int) -> list[int]:
 def service_worker(args):
     worker_no, account_ids, seconds, start_at = args
     django.setup()
+    from leerrekening import ledger
     from leerrekening.models import LedgerAccount, Transfer
-    from leerrekening.services import ledger
 
     accounts = list(LedgerAccount.objects.filter(pk__in=account_ids))
     rng = random.Random(worker_no)

@@ -128,8 +128,8 @@ def build_background(n: int) -> None:
     from django.db import connection, transaction
 
     from accounts.models import User
+    from leerrekening import ledger
     from leerrekening.models import Funder
-    from leerrekening.services import ledger
 
     funders = [
         Funder.objects.create(name=f"Achtergrondfonds {i}", kind=Funder.Kind.SECTOR_FUND)
@@ -197,8 +197,8 @@ def build_background(n: int) -> None:
 def build_measured_worker(history: int):
     """A worker with `history` transfers through the ledger service: deposits, reservations, voids."""
     from accounts.models import User
+    from leerrekening import ledger
     from leerrekening.models import Funder
-    from leerrekening.services import ledger
     from tests.factories import TEST_PASSWORD
 
     funder = Funder.objects.create(name="Sectorfonds Bench", kind=Funder.Kind.SECTOR_FUND)
@@ -259,9 +259,9 @@ def build_booking_workers(count: int, funder) -> list[tuple[str, list[int]]]:
     from django.utils import timezone
 
     from accounts.models import User
+    from leerrekening import ledger
     from leerrekening.bookings.confirmation import code_hash
     from leerrekening.models import OneTimeCode
-    from leerrekening.services import ledger
 
     User.objects.bulk_create(
         [

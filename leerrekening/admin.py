@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AuditEventAdmin
 from accounts.admin_scoping import is_coordinator
+from leerrekening import ledger
 from leerrekening.models import (
     ConfirmationLockout,
     LedgerAccount,
@@ -16,7 +17,6 @@ from leerrekening.models import (
     Tranche,
     Transfer,
 )
-from leerrekening.services import ledger
 
 
 class ReadOnlyLedgerAdmin(admin.ModelAdmin):

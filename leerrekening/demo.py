@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Employer, Sector, User
+from leerrekening import ledger
 from leerrekening.deposits import applying, schemes
 from leerrekening.models import DepositScheme, Funder, Transfer
-from leerrekening.services import ledger
 
 DEMO_DOMAIN = "demo.leerportaal.nl"
 VERSMARKT_KVK = "12345678"

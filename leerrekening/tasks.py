@@ -31,7 +31,7 @@ def notification_emails_sweep() -> int:
 @shared_task(acks_late=True)
 def tranches_expire() -> dict:
     """Daily (beat): expiry notices at 90 and 14 days, and ending tranches closed."""
-    from leerrekening.services.ledger import expire_tranches
+    from leerrekening.ledger import expire_tranches
 
     report = expire_tranches()
     return {"expired": report.expired, "returned": str(report.returned), "notices": report.notices}

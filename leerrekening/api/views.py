@@ -10,8 +10,7 @@ from rest_framework.views import APIView
 
 from leerportaal.api.errors import register_domain_error
 from leerportaal.api.permissions import IsWorker
-from leerrekening import selectors
-from leerrekening.services import ledger
+from leerrekening import ledger, selectors
 
 register_domain_error(ledger.InsufficientFunds, 422)
 register_domain_error(ledger.IdempotencyConflict, 422)

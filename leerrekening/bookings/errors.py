@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leerportaal.errors import DomainError
 from leerportaal.money import euro
-from leerrekening.services import ledger
+from leerrekening import ledger
 
 
 class BookingError(DomainError):

@@ -1,6 +1,6 @@
 """Booking, cancelling, declaring the start and freezing: the worker's spending, step by step.
 
-Every money movement goes through services.ledger with a key derived from the booking
+Every money movement goes through leerrekening.ledger with a key derived from the booking
 (booking:<id>:reserve / :post / :void), so a double click or a retried request never moves money
 twice. Locks are taken in one order everywhere: the worker's user row, then the course row, then
 the ledger's own locks (accounts by id, tranches, reservation); so bookings cannot deadlock.
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from leerportaal import prepared
 from leerportaal.money import euro
+from leerrekening import ledger
 from leerrekening.bookings import confirmation, sql
 from leerrekening.bookings.confirmation import ConfirmationLocked
 from leerrekening.bookings.errors import (
@@ -47,7 +48,6 @@ from leerrekening.bookings.errors import (
     TooManyPendingBookings,
 )
 from leerrekening.models import Booking, ConfirmationAttempt, Course, Provider, Reservation
-from leerrekening.services import ledger
 from leerrekening.services.notifications import (
     NOTIFICATION_INSERT_SQL,
     notification_create,

@@ -25,6 +25,7 @@ from accounts.admin_scoping import EmployerScopedAdmin, is_coordinator
 from leerportaal.errors import DomainError, form_error, message_error
 from leerportaal.excel_csv import excel_csv_response
 from leerportaal.money import euro
+from leerrekening import ledger
 from leerrekening.deposits import reports
 from leerrekening.deposits import services as deposit_services
 from leerrekening.deposits.forms import (
@@ -35,7 +36,6 @@ from leerrekening.deposits.forms import (
 )
 from leerrekening.deposits.selectors import funder_uptake_by_quarter
 from leerrekening.models import DepositBatch, DepositBatchLine, Funder
-from leerrekening.services import ledger
 
 # --- Funders --------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Applying confirmed deposit batches: chunk after chunk, by one or several Celery workers.
 
 Invariants (see leerrekening/models/deposits.py): money moves only through
-leerrekening.services.ledger; each line has its own idempotency key, so applying a batch twice, or
+leerrekening.ledger; each line has its own idempotency key, so applying a batch twice, or
 again after a crash, applies every line exactly once; each chunk's money and the batch's progress
 commit in one transaction. Enqueueing, the sweep of stuck batches and the apply loop are the
 shared chunked-batch mechanism (leerrekening.chunked_batches), as for takeovers.
@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leerportaal.money import euro
+from leerrekening import ledger
 from leerrekening.chunked_batches import ChunkedBatches, RunOutcome
 from leerrekening.models import DepositBatch, DepositBatchChunk
-from leerrekening.services import ledger
 
 Status = DepositBatch.Status
 
@@ -31,7 +31,7 @@ DEPOSIT_BATCHES = ChunkedBatches(model=DepositBatch, task="leerrekening.tasks.de
 
 ApplyOutcome = RunOutcome
 
-# The batch's lines, as the ledger reads them for one chunk (columns of ledger.DepositLinesQuery).
+# The batch's lines, as the ledger reads them for one chunk (columns of ledger.DEPOSIT_LINE_COLUMNS).
 _CHUNK_LINES_SQL = """
 SELECT bl.line_number AS n, bl.worker_id, bl.amount, {key} AS key, bl.source,
        %(ends_on)s::date AS ends_on, %(at_end)s::varchar(20) AS at_end,
@@ -56,8 +56,8 @@ SELECT %(batch)s, bucket, min(line_number), max(line_number), count(*), sum(amou
 def chunk_lines(*, batch: DepositBatch, chunk: DepositBatchChunk) -> ledger.DepositLinesQuery:
     """The chunk's lines for the ledger to read itself, with their keys (DepositBatch.line_key)."""
     key_sql, key_params = batch.line_key_sql()
-    return ledger.DepositLinesQuery(
-        sql=_CHUNK_LINES_SQL.format(key=key_sql),
+    return ledger.deposit_lines_query(
+        select_sql=_CHUNK_LINES_SQL.format(key=key_sql),
         params={
             **key_params,
             "batch": batch.pk,

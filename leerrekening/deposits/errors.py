@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from leerportaal.errors import DomainError
-from leerrekening.services import ledger
+from leerrekening import ledger
 
 
 class DepositError(DomainError):

@@ -4,7 +4,7 @@ Invariants (see leerrekening/models/deposits.py):
 
 - a batch moves money only after it was validated completely and confirmed; a batch with any bad
   line is stored as rejected, with every error, and never applied;
-- money moves only through leerrekening.services.ledger; each line has its own idempotency key,
+- money moves only through leerrekening.ledger; each line has its own idempotency key,
   so applying a batch twice, or again after a crash, applies every line exactly once;
 - each chunk's money and the batch's progress commit in one transaction;
 - confirming never depends on Redis: the batch is stored as confirmed, enqueued after commit, and
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Employer, Employment, User
 from leerportaal.money import euro
+from leerrekening import ledger
 from leerrekening.deposits.applying import DEPOSIT_BATCHES
 from leerrekening.deposits.errors import (
     BatchNotConfirmable,
@@ -47,7 +48,6 @@ from leerrekening.deposits.parsing import (
 from leerrekening.deposits.validation import ValidLines, validate_deposit_batch
 from leerrekening.models import DepositBatch, DepositBatchLine, Funder, Tranche
 from leerrekening.models.deposits import MAX_VALID_YEARS
-from leerrekening.services import ledger
 
 Status = DepositBatch.Status
 INSERT_PAGE = 5_000

@@ -5,7 +5,7 @@ in the admin, a scheme rule's period), it is a row in DepositBatch with its line
 DepositBatchLine, stored before any money moves. Applying it first divides the lines, in
 line-number order, into chunks (DepositBatchChunk, planned once); each chunk is then applied in
 one database transaction that moves the chunk's money through the ledger
-(leerrekening.services.ledger.deposits_create), marks the chunk applied AND adds to the batch's
+(leerrekening.ledger.deposits_create), marks the chunk applied AND adds to the batch's
 progress (`lines_applied`, `amount_applied`). So progress is never ahead of or behind the ledger,
 and a worker killed at any moment leaves a batch whose unapplied chunks the next run applies.
 Several workers apply one batch side by side: each claims a chunk nobody holds (row lock, SKIP

@@ -1,1 +1,1 @@
-"""Writes of the learning-account app. All money moves through services.ledger."""
+"""Writes of the learning-account app. All money moves through leerrekening.ledger."""

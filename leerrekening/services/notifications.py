@@ -206,6 +206,21 @@ def _email_message(*, title: str, body: str, email: str) -> EmailMessage:
     )
 
 
+def tranche_expired_notify(*, tranche: Tranche, amount) -> None:
+    """Tell the worker that `amount` of a tranche went back to its funder at its end date
+    (once per tranche). The ledger reports what expired (ledger.tranche_expire); this words it."""
+    notification_create(
+        user_id=tranche.account.worker_id,
+        kind="expired",
+        title="Een deel van je tegoed is vervallen",
+        body=(
+            f"€ {amount} van {tranche.funder.name} is teruggegaan naar "
+            f"{tranche.funder.name}, omdat de einddatum {tranche.ends_on:%d-%m-%Y} voorbij is."
+        ),
+        dedupe_key=f"expired:tranche:{tranche.pk}",
+    )
+
+
 def expiry_notices_send(*, today: datetime.date, days: Iterable[int]) -> int:
     """Announce tranches that end within `days` (90 and 14): once per tranche and threshold."""
     sent = 0

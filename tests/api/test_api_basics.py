@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import Employment
-from leerrekening.services import ledger
+from leerrekening import ledger
 from tests import factories
 from tests.support.funding import fund
 

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 
 from leerportaal.api.idempotency import _request_hash, legacy_rewrap
 from leerportaal.models import IdempotencyRecord
+from leerrekening import ledger
 from leerrekening.models import Booking, DepositBatch, Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.factories import TEST_PASSWORD
 from tests.support.deposits import upload

@@ -13,9 +13,8 @@ from django.db import connections
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from leerrekening import selectors
+from leerrekening import ledger, selectors
 from leerrekening.models import Booking, DepositBatch, Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.factories import TEST_PASSWORD
 from tests.support.funding import fund

@@ -10,9 +10,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.api_keys import api_key_create
+from leerrekening import ledger
 from leerrekening.bookings import services as booking_services
 from leerrekening.models import Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from accounts.api_keys import api_key_create
-from leerrekening.services import ledger
+from leerrekening import ledger
 from tests import factories
 from tests.support.funding import fund
 

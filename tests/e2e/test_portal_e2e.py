@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from leerportaal.demo import seed_demo
+from leerrekening import ledger
 from leerrekening.ledger_check import run_checks
 from leerrekening.models import Booking, Course, Funder, LedgerAccount
-from leerrekening.services import ledger
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from leerrekening import ledger
 from leerrekening.bookings import services as booking_services
 from leerrekening.deposits import applying
 from leerrekening.deposits import services as deposits
@@ -26,7 +27,6 @@ from leerrekening.selectors_dashboard import (
     next_run_of_schemes,
     next_scheme_run_at,
 )
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.deposits import roster, run_schemes, upload
 from tests.support.funding import fund

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from leerrekening import ledger
 from leerrekening.selectors_portal import BalancePoint, balance_over_time
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund
 

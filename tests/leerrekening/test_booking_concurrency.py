@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from leerrekening import ledger
 from leerrekening.models import Booking, Reservation
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.booking import book
 from tests.support.concurrency import run_concurrently

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from leerrekening import ledger
 from leerrekening.bookings import services as booking_services
 from leerrekening.bookings.confirmation import code_hash
 from leerrekening.models import Booking, Notification, OneTimeCode, Reservation
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.booking import CODE, book, booking_post, give_code
 

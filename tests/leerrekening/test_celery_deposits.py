@@ -215,6 +215,6 @@ def test_a_batch_confirmed_while_redis_is_down_is_applied_once_redis_is_back(
     # A second sweep after it is done sends nothing; nothing is doubled.
     assert applying.deposit_batches_sweep(stale_after=datetime.timedelta(0)) == []
     funder = done.funder
-    from leerrekening.services import ledger
+    from leerrekening import ledger
 
     assert balance_of(ledger.account_for_funder(funder=funder)) == Decimal("999700.00")

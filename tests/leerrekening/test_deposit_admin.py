@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leerrekening import ledger
 from leerrekening.deposits import applying
 from leerrekening.deposits import services as deposits
 from leerrekening.models import DepositBatch, TakeoverBatch
-from leerrekening.services import ledger
 from tests.support.deposits import csv_file, roster, upload
 from tests.support.funding import fund
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError, connection
 
 from accounts.models import Employment
+from leerrekening import ledger
 from leerrekening.deposits import applying, reports
 from leerrekening.deposits import errors as deposit_errors
 from leerrekening.deposits import services as deposits
@@ -20,7 +21,6 @@ from leerrekening.models import (
     Tranche,
     Transfer,
 )
-from leerrekening.services import ledger
 from tests.support.deposits import TODAY, csv_file, roster, upload
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from leerrekening import ledger
 from leerrekening.deposits import applying, schemes
 from leerrekening.deposits import services as deposits
 from leerrekening.models import (
@@ -20,7 +21,6 @@ from leerrekening.models import (
     TrancheMovement,
     Transfer,
 )
-from leerrekening.services import ledger
 from tests.support.deposits import roster, upload
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of

@@ -10,9 +10,10 @@ import pytest
 
 from accounts.models import Employment
 from accounts.services import EmploymentOverlap
+from leerrekening import ledger
 from leerrekening.deposits import applying
 from leerrekening.models import TakeoverBatch, Tranche
-from leerrekening.services import job_changes, ledger
+from leerrekening.services import job_changes
 from tests.support.deposits import quarterly_cao_schemes, roster, run_schemes
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of

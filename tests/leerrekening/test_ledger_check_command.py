@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from leerrekening.services import ledger
+from leerrekening import ledger
 from tests import factories
 from tests.support.funding import fund
 

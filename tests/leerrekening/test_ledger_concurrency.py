@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from leerrekening import ledger
 from leerrekening.models import LedgerAccount, Reservation, Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.concurrency import run_concurrently
 from tests.support.funding import fund

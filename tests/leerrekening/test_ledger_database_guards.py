@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
+from leerrekening import ledger
 from leerrekening.models import Reservation, Tranche, Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from leerrekening import ledger
 from leerrekening.models import Notification, Reservation, Tranche, Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of

@@ -22,9 +22,9 @@ from hypothesis.stateful import (
     rule,
 )
 
+from leerrekening import ledger
 from leerrekening.ledger_check import run_checks
 from leerrekening.models import LedgerAccount, Tranche
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund
 

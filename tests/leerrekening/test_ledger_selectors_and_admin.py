@@ -7,9 +7,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leerrekening import selectors
+from leerrekening import ledger, selectors
 from leerrekening.models import Transfer
-from leerrekening.services import ledger
 from tests import factories
 from tests.support.funding import fund
 

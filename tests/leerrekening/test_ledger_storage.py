@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from leerrekening import ledger
 from leerrekening.models import Tranche
-from leerrekening.services import ledger
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold
 

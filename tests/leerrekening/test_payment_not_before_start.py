@@ -11,10 +11,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.api_keys import api_key_create
-from leerrekening import selectors
+from leerrekening import ledger, selectors
 from leerrekening.bookings import services as services
 from leerrekening.models import Booking, Reservation, Transfer
-from leerrekening.services import ledger
 from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db

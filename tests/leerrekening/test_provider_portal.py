@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from leerrekening import ledger
 from leerrekening.bookings import services as services
 from leerrekening.models import Booking, Reservation
-from leerrekening.services import ledger
 from tests.support.ledger import assert_invariants_hold, balance_of
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from leerrekening import ledger
 from leerrekening.deposits import applying, schemes
 from leerrekening.deposits import services as deposits
 from leerrekening.models import DepositBatch, Tranche, Transfer
-from leerrekening.services import ledger
 from tests.support.deposits import make_scheme, roster
 from tests.support.funding import fund
 from tests.support.ledger import assert_invariants_hold, balance_of

@@ -15,7 +15,7 @@ import datetime
 import itertools
 from decimal import Decimal
 
-from leerrekening.services import ledger
+from leerrekening import ledger
 from tests import factories
 
 _keys = itertools.count()
