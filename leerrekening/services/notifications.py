@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from leerportaal import mail, prepared
 from leerportaal.enqueue import send_task
+from leerportaal.money import euro
 from leerrekening.models import Notification, Tranche
 
 logger = logging.getLogger(__name__)
@@ -214,7 +215,7 @@ def tranche_expired_notify(*, tranche: Tranche, amount) -> None:
         kind="expired",
         title="Een deel van je tegoed is vervallen",
         body=(
-            f"€ {amount} van {tranche.funder.name} is teruggegaan naar "
+            f"{euro(amount)} van {tranche.funder.name} is teruggegaan naar "
             f"{tranche.funder.name}, omdat de einddatum {tranche.ends_on:%d-%m-%Y} voorbij is."
         ),
         dedupe_key=f"expired:tranche:{tranche.pk}",
@@ -249,9 +250,9 @@ def expiry_notices_send(*, today: datetime.date, days: Iterable[int]) -> int:
                 notification_create(
                     user_id=tranche.account.worker_id,
                     kind=Notification.Kind.EXPIRY_NOTICE,
-                    title=f"€ {tranche.remaining} van je tegoed loopt af op {tranche.ends_on:%d-%m-%Y}",
+                    title=f"{euro(tranche.remaining)} van je tegoed loopt af op {tranche.ends_on:%d-%m-%Y}",
                     body=(
-                        f"Je hebt nog € {tranche.remaining} van {tranche.funder.name}. Gebruik het "
+                        f"Je hebt nog {euro(tranche.remaining)} van {tranche.funder.name}. Gebruik het "
                         f"voor {tranche.ends_on:%d-%m-%Y}. Daarna {what_happens}."
                     ),
                     dedupe_key=f"expiry-notice-{threshold}:tranche:{tranche.pk}",
