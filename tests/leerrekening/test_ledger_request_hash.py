@@ -13,7 +13,7 @@ from django.db import connection
 from leerrekening import ledger
 from leerrekening.models import Tranche, Transfer
 from tests import factories
-from tests.leerrekening.ledger_helpers import funded
+from tests.support.funding import fund
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_the_reserve_hash_in_sql_is_the_python_request_hash():
 
 
 def test_the_deposit_hash_in_sql_is_deposit_request_hash(funder):
-    funded(funder, "100000.00")
+    fund("100000.00", funder=funder)
     rng = random.Random(7)
     workers = factories.UserFactory.create_batch(5)
     lines = [
