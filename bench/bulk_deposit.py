@@ -31,6 +31,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leerportaal.settings")
+# Production-like: DEBUG=false (Django then records no queries: that would be part of the figure).
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("SECRET_KEY", "bulk-bench-" + "x" * 50)
 
 from leerportaal import embedded
 
