@@ -314,7 +314,7 @@ def measure_dashboard(worker, requests: int, *, chart_cached: bool = True) -> tu
     from leerrekening import selectors_portal
 
     if not chart_cached:
-        with mock.patch.object(selectors_portal, "_cache_get", return_value=None):
+        with mock.patch.object(selectors_portal, "cache_get", return_value=None):
             return measure_dashboard(worker, requests)
     client = Client()
     client.force_login(worker)

@@ -92,7 +92,7 @@ def balance_over_time(*, worker: User, days: int = 365) -> list[BalancePoint]:
         return []
     account_id, version = row
     today = timezone.localdate()
-    points = _cache_get(_balance_key(account_id, version, today, days))
+    points = cache_get(_balance_key(account_id, version, today, days))
     if points is not None:
         return points
     since = timezone.make_aware(
@@ -114,7 +114,7 @@ def balance_over_time(*, worker: User, days: int = 365) -> list[BalancePoint]:
         points = [BalancePoint(day=day, balance=start + running) for day, running, _ in moved]
         if points[-1].day != today:
             points.append(BalancePoint(day=today, balance=balance))
-    _cache_set(_balance_key(account_id, version, today, days), points, BALANCE_CACHE_SECONDS)
+    cache_set(_balance_key(account_id, version, today, days), points, BALANCE_CACHE_SECONDS)
     return points
 
 
@@ -122,7 +122,8 @@ def _balance_key(account_id: int, version: str, today: datetime.date, days: int)
     return f"balance-over-time:{account_id}:{version}:{today.isoformat()}:{days}"
 
 
-def _cache_get(key: str):
+def cache_get(key: str):
+    """The cached value, or None when absent or when the cache (Redis) is down."""
     try:
         return cache.get(key)
     except Exception:  # Redis down: compute it
@@ -130,7 +131,7 @@ def _cache_get(key: str):
         return None
 
 
-def _cache_set(key: str, value, timeout: int) -> None:
+def cache_set(key: str, value, timeout: int) -> None:
     try:
         cache.set(key, value, timeout)
     except Exception:

@@ -76,7 +76,7 @@ def _hashable(value):
     return value
 
 
-def _request_hash(request) -> str:
+def hash_of_request(request) -> str:
     body = json.dumps(_hashable(request.data), sort_keys=True, default=str)
     payload = f"{request.method} {request.path}\n{body}"
     return salted_hmac(HASH_SALT, payload, algorithm="sha256").hexdigest()
@@ -112,7 +112,7 @@ def idempotent(method):
             raise ApiError(
                 code="validation_error", message="Idempotency-Key is at most 200 characters."
             )
-        scope, request_hash = _scope(request), _request_hash(request)
+        scope, request_hash = _scope(request), hash_of_request(request)
         with transaction.atomic():
             with connection.cursor() as cursor:
                 # Waits here while another transaction holds the same (scope, key).

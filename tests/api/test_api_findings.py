@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from leerportaal.api.idempotency import _request_hash, legacy_rewrap
+from leerportaal.api.idempotency import hash_of_request, legacy_rewrap
 from leerportaal.models import IdempotencyRecord
 from leerrekening import ledger
 from leerrekening.models import Booking, DepositBatch, Transfer
@@ -98,9 +98,9 @@ def test_the_stored_request_hash_carries_nothing_of_the_password(alice_with_budg
         path=path,
         data={"course": course.pk, "work_related": True, "password": "een-ander-wachtwoord"},
     )
-    assert _request_hash(request) == stored
+    assert hash_of_request(request) == stored
     settings.SECRET_KEY = "een-andere-geheime-sleutel-voor-deze-test-die-lang-genoeg-is"
-    assert _request_hash(request) != stored
+    assert hash_of_request(request) != stored
 
 
 def _upload(client, key: str, content: bytes):
