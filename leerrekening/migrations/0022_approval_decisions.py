@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
                         blank=True, null=True, verbose_name="alles vrijgegeven op"
                     ),
                 ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
                 "verbose_name": "intrekking van goedkeuring",

@@ -71,6 +71,8 @@ class ApprovalWithdrawal(models.Model):
     withdrawn_at = models.DateTimeField(_("ingetrokken op"))
     released_count = models.PositiveIntegerField(_("vrijgegeven reserveringen"), default=0)
     released_at = models.DateTimeField(_("alles vrijgegeven op"), null=True, blank=True)
+    # Touched by every chunk: the sweeper sends again only a job nobody worked on for a while.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("intrekking van goedkeuring")
