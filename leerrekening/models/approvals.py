@@ -18,7 +18,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
 # Waiting for a coordinator: neither approved nor refused. ApprovalQuerySet.pending() is the same
 # rule in the ORM; the admin start page counts with this one (selectors_dashboard).
 PENDING_APPROVAL_SQL = "approved_at IS NULL AND rejected_at IS NULL"
