@@ -235,15 +235,17 @@ def provider_approval_withdraw(*, provider: Provider, by: User, reason: str) -> 
     settlement). Raises ReasonRequired, OwnProviderDecision, NotApproved."""
     _require_coordinator(by, provider)
     reason = _reason(reason)
-    provider = Provider.objects.select_for_update().get(pk=provider.pk)
     # A booking locks its course's row (bookings.sql): locking them all here lets bookings in
-    # flight commit first, and makes every later one wait and then see the withdrawal.
+    # flight commit first, and makes every later one wait and then see the withdrawal. Courses
+    # first, then the provider, as a booking does (its ledger rows point at the provider), and
+    # the provider without its key: a booking's foreign keys to it never wait for this.
     list(
         Course.objects.select_for_update()
-        .filter(provider=provider)
+        .filter(provider_id=provider.pk)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    provider = Provider.objects.select_for_update(no_key=True).get(pk=provider.pk)
     if provider.approved_at is None:
         raise NotApproved
     return _withdrawal_start(provider=provider, course=None, by=by, reason=reason)

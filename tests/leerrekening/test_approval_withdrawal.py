@@ -267,7 +267,7 @@ def test_a_withdrawal_during_a_booking_rush_leaves_no_open_reservation(what):
     def work(i):
         if i < n:
             return book(workers[i], course, token=f"rush-{i}")
-        time.sleep(0.05)  # into the rush, not before it
+        time.sleep(0.01)  # into the rush, not before it
         if what == "course":
             withdrawals.append(
                 services.course_approval_withdraw(course=course, by=carla, reason="Stop")
