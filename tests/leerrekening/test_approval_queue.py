@@ -301,3 +301,17 @@ def test_the_admin_start_page_links_pending_approvals_to_the_queue(
     assert f'{reverse(QUEUE)}#wachtende-opleidingen"' in page
     dashboard = coordinator_dashboard()
     assert (dashboard.providers_pending, dashboard.courses_pending) == (1, 1)
+
+
+def test_the_demo_has_a_course_awaiting_approval(client, carla, settings):
+    from django.core.management import call_command
+
+    from leerrekening.demo import seed_pending_course
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    course = seed_pending_course()
+    assert seed_pending_course() == course  # idempotent
+    assert course.is_pending
+    client.force_login(carla)
+    assert "Heftruckcertificaat (nieuw)" in client.get(reverse(QUEUE)).content.decode()
