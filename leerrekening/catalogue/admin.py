@@ -12,7 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.utils.translation import gettext
+from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_scoping import CoordinatorOnlyAdmin
@@ -48,7 +48,11 @@ class ReadMostlyAdmin(CoordinatorOnlyAdmin):
             else:
                 done += 1
         if done:
-            messages.success(request, gettext("%(count)d besluit(en) vastgelegd.") % {"count": done})
+            messages.success(
+                request,
+                ngettext("%(count)d besluit vastgelegd.", "%(count)d besluiten vastgelegd.", done)
+                % {"count": done},
+            )
 
 
 @admin.register(Provider)
@@ -120,6 +124,13 @@ class CourseAdmin(ReadMostlyAdmin):
 class ApprovalWithdrawalAdmin(ReadMostlyAdmin):
     """Withdrawals and how far their release of reservations got."""
 
-    list_display = ["provider", "course", "withdrawn_at", "withdrawn_by", "released_count", "released_at"]
+    list_display = [
+        "provider",
+        "course",
+        "withdrawn_at",
+        "withdrawn_by",
+        "released_count",
+        "released_at",
+    ]
     list_select_related = ["provider", "course", "withdrawn_by"]
     actions = None
