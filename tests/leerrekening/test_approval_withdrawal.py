@@ -297,3 +297,25 @@ def test_a_withdrawal_during_a_booking_rush_leaves_no_open_reservation(what):
     release_all(withdrawal)
     assert sum(voids_of(b) for b in Booking.objects.filter(course=course)) == outcome["Booking"]
     assert_invariants_hold()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_cancelling_while_the_release_runs_gets_the_money_back_once():
+    carla = factories.UserFactory(is_worker=False, is_staff=True, is_coordinator=True)
+    course = factories.CourseFactory(price=Decimal("80.00"))
+    workers = funded_workers(6)
+    bookings = booked(workers, course)
+    withdrawal = services.course_approval_withdraw(course=course, by=carla, reason="Stop")
+
+    def work(i):
+        if i < len(workers):
+            return booking_services.booking_cancel(booking=bookings[i], by=workers[i])
+        return release_all(withdrawal, size=2)
+
+    results = run_concurrently(len(workers) + 2, lambda i: work(min(i, len(workers))))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert [voids_of(b) for b in bookings] == [1] * len(workers)
+    assert {balance(w) for w in workers} == {Decimal("500.00")}
+    assert not Reservation.objects.filter(status="open").exists()
+    assert_invariants_hold()
