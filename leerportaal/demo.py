@@ -177,6 +177,10 @@ def seed_demo() -> dict[str, int]:
         course.approved_at = course.approved_at or timezone.now()
         course.save()
 
+    from leerrekening.demo import seed_pending_course
+
+    seed_pending_course(provider_kvk=provider.kvk_number)  # waits in the coordinators' queue
+
     from ambassadeurs.demo import seed_ambassadeurs_demo
 
     seed_ambassadeurs_demo()

@@ -212,6 +212,14 @@ CELERY_BEAT_SCHEDULE["leerrekening-notification-emails-sweep"] = {
     "task": "leerrekening.tasks.notification_emails_sweep",
     "schedule": 5 * 60,
 }
+# Withdrawn approvals: reservations released per chunk of bookings; an unfinished job nobody
+# touched for this long is sent again (leerrekening/catalogue/withdrawal.py).
+APPROVAL_WITHDRAWAL_CHUNK_SIZE = env.int("APPROVAL_WITHDRAWAL_CHUNK_SIZE", default=200)
+APPROVAL_WITHDRAWAL_STALE_SECONDS = env.int("APPROVAL_WITHDRAWAL_STALE_SECONDS", default=120)
+CELERY_BEAT_SCHEDULE["leerrekening-approval-withdrawals-sweep"] = {
+    "task": "leerrekening.tasks.approval_withdrawals_sweep",
+    "schedule": 60,
+}
 # Ambassadors: erase private notes past the retention period; remind of follow-ups due today.
 CELERY_BEAT_SCHEDULE["ambassadeurs-erase-expired-notes"] = {
     "task": "ambassadeurs.tasks.erase_expired_notes",

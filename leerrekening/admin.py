@@ -148,6 +148,8 @@ for _event_model in ("ProviderEvent", "CourseEvent", "DepositSchemeEvent"):
     admin.site.register(apps.get_model("leerrekening", _event_model), AuditEventAdmin)
 
 
-# Funders, deposits, batches, scheme rules and takeovers: scoped per employer, see those modules.
+# Funders, deposits, batches, scheme rules and takeovers: scoped per employer; providers and
+# courses (coordinators only, read-mostly, decisions by action): see those modules.
+from leerrekening.catalogue import admin as _catalogue_admin  # noqa: E402, F401
 from leerrekening.deposits import admin as _deposits_admin  # noqa: E402, F401
 from leerrekening.deposits import admin_schemes as _schemes_admin  # noqa: E402, F401

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Employer, Sector, User
 from leerrekening import ledger
 from leerrekening.deposits import applying, schemes
-from leerrekening.models import DepositScheme, Funder, Transfer
+from leerrekening.models import Course, DepositScheme, Funder, Provider, Transfer
 
 DEMO_DOMAIN = "demo.leerportaal.nl"
 VERSMARKT_KVK = "12345678"
@@ -122,3 +122,29 @@ def seed_ledger_demo() -> dict[str, int]:
             cause="demo",
         )
     return {"funders": Funder.objects.count()}
+
+
+PENDING_COURSE = {
+    "title": "Heftruckcertificaat (nieuw)",
+    "description": "Veilig werken met de heftruck, met praktijkexamen. Wacht op goedkeuring.",
+    "price": Decimal("695.00"),
+    "format": "on_site",
+    "location": "Groningen",
+    "duration_hours": 16,
+    "capacity": 10,
+}
+
+
+def seed_pending_course(*, provider_kvk: str = "11223344") -> Course:
+    """A new course of the demo provider that waits in the coordinators' approval queue.
+    Idempotent (found by provider and title); never approved here."""
+    provider = Provider.objects.get(kvk_number=provider_kvk)
+    course, _ = Course.objects.get_or_create(
+        provider=provider,
+        title=PENDING_COURSE["title"],
+        defaults={
+            **PENDING_COURSE,
+            "start_date": timezone.localdate() + datetime.timedelta(days=60),
+        },
+    )
+    return course

@@ -33,6 +33,7 @@ from leerrekening.models import (
     Provider,
     Tranche,
 )
+from leerrekening.models.approvals import PENDING_APPROVAL_SQL
 
 # The beat entry that applies the scheme rules (leerportaal/settings.py, daily at 01:00).
 SCHEMES_BEAT_ENTRY = "leerrekening-deposit-schemes"
@@ -335,10 +336,11 @@ def coordinator_dashboard(*, now: datetime.datetime | None = None) -> Coordinato
     """Two queries: the last ledger check, and every count in one statement."""
     provider, course = Provider._meta.db_table, Course._meta.db_table
     booking, batch = Booking._meta.db_table, DepositBatch._meta.db_table
+    pending = PENDING_APPROVAL_SQL
     # Table names from the models, values as parameters.
     sql = f"""
-        SELECT (SELECT COUNT(*) FROM {provider} WHERE approved_at IS NULL),
-               (SELECT COUNT(*) FROM {course} WHERE approved_at IS NULL),
+        SELECT (SELECT COUNT(*) FROM {provider} WHERE {pending}),
+               (SELECT COUNT(*) FROM {course} WHERE {pending}),
                (SELECT COUNT(*) FROM {booking} WHERE status = %s),
                (SELECT MIN(frozen_at) FROM {booking} WHERE status = %s),
                (SELECT COUNT(*) FROM {batch} WHERE status = ANY(%s)),

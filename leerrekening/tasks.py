@@ -136,3 +136,44 @@ def confirmation_locked_email_send(lockout_id: int) -> None:
         },
         to=[user.email],
     )
+
+
+# --- Approval decisions -------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **_DB_RETRY)
+def approval_withdrawal_release(withdrawal_id: int) -> bool:
+    """Release a chunk of a withdrawn approval's reservations; send itself again until done.
+    Run twice (a duplicate delivery), it releases nothing twice (catalogue.withdrawal)."""
+    from leerportaal.enqueue import send_task
+    from leerrekening.catalogue.withdrawal import withdrawal_release_chunk
+
+    done = withdrawal_release_chunk(withdrawal_id=withdrawal_id)
+    if not done:
+        send_task(approval_withdrawal_release, withdrawal_id)
+    return done
+
+
+@shared_task(acks_late=True)
+def approval_withdrawals_sweep() -> int:
+    """Every minute (beat): send again withdrawals left unfinished (a crash, a lost message)."""
+    import datetime
+
+    from django.conf import settings
+
+    from leerrekening.catalogue.withdrawal import withdrawals_sweep
+
+    stale = datetime.timedelta(seconds=settings.APPROVAL_WITHDRAWAL_STALE_SECONDS)
+    return withdrawals_sweep(stale_after=stale)
+
+
+@shared_task(acks_late=True)
+def approval_decision_email_send(
+    provider_id: int, course_id: int | None, decision: str, reason: str
+) -> int:
+    """E-mail an approval decision (approved, rejected, withdrawn) to the provider's staff."""
+    from leerrekening.catalogue.services import approval_decision_email
+
+    return approval_decision_email(
+        provider_id=provider_id, course_id=course_id, decision=decision, reason=reason
+    )

@@ -59,6 +59,26 @@ urlpatterns = [
         coordinator.coordinator_course_approve,
         name="coordinator-course-approve",
     ),
+    path(
+        "beheer/opleiders/<int:pk>/afwijzen/",
+        coordinator.coordinator_provider_reject,
+        name="coordinator-provider-reject",
+    ),
+    path(
+        "beheer/opleiders/<int:pk>/intrekken/",
+        coordinator.coordinator_provider_withdraw,
+        name="coordinator-provider-withdraw",
+    ),
+    path(
+        "beheer/opleidingen/<int:pk>/afwijzen/",
+        coordinator.coordinator_course_reject,
+        name="coordinator-course-reject",
+    ),
+    path(
+        "beheer/opleidingen/<int:pk>/intrekken/",
+        coordinator.coordinator_course_withdraw,
+        name="coordinator-course-withdraw",
+    ),
     path("beheer/boekingen/", coordinator.coordinator_bookings, name="coordinator-bookings"),
     path(
         "beheer/boekingen/<int:pk>/vrijgeven/",

@@ -79,6 +79,7 @@ __all__ = [  # the errors are raised here; callers catch them through this modul
     "booking_create",
     "booking_declare_start",
     "booking_freeze",
+    "booking_withdrawal_release",
     "frozen_booking_release",
     "frozen_booking_restore",
     "start_declarable_from",
@@ -461,3 +462,45 @@ def frozen_booking_restore(*, booking: Booking, by: User) -> Booking:
     booking.frozen_at = None
     booking.save(update_fields=["status", "frozen_at", "updated_at"])
     return booking
+
+
+@transaction.atomic
+def booking_withdrawal_release(*, booking_id: int) -> bool:
+    """The course's or its provider's approval was withdrawn (catalogue.withdrawal): an open
+    reservation goes back to the worker in full and the booking is cancelled; the worker is told.
+    Exactly once: under the booking's lock, with the cancellation's own void key, and a booking
+    already cancelled or paid (left to settlement) is skipped. True when this call released it."""
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("course__provider", "reservation")
+        .get(pk=booking_id)
+    )
+    if booking.status not in (
+        Booking.Status.REQUESTED,
+        Booking.Status.RESERVED,
+        Booking.Status.FROZEN,
+    ):
+        return False
+    if booking.reservation_id and booking.reservation.status == Reservation.Status.POSTED:
+        return False
+    if booking.reservation_id and booking.reservation.status == Reservation.Status.OPEN:
+        ledger.reservation_void(
+            reservation=booking.reservation, idempotency_key=f"booking:{booking.pk}:void"
+        )
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.frozen_at = None
+    booking.save(update_fields=["status", "cancelled_at", "frozen_at", "updated_at"])
+    course = booking.course
+    notification_create(
+        user_id=booking.worker_id,
+        kind="release",
+        title=f"Je boeking van {course.title} is geannuleerd",
+        body=(
+            f"{course.title} van {course.provider.name} staat niet meer in de catalogus van"
+            f" Leerportaal. Daarom is je boeking geannuleerd en staat {euro(booking.budget_amount)}"
+            " weer op je leerrekening. Je kunt het opnieuw besteden."
+        ),
+        dedupe_key=f"booking:{booking.pk}:withdrawn",
+    )
+    return True

@@ -59,6 +59,31 @@ def bookable_courses() -> QuerySet[Course]:
     ).select_related("provider")
 
 
+def provider_staff_emails(*, provider: Provider) -> list[str]:
+    """Where a provider's mail goes: its active staff."""
+    return list(
+        provider.memberships.filter(user__is_active=True)
+        .order_by("user_id")
+        .values_list("user__email", flat=True)
+    )
+
+
+def approval_queue() -> dict:
+    """The coordinators' queue: what waits for a decision, and what is approved (to withdraw)."""
+    return {
+        "pending_providers": Provider.objects.pending()
+        .prefetch_related("memberships__user")
+        .order_by("created_at", "pk"),
+        "pending_courses": Course.objects.pending()
+        .select_related("provider")
+        .order_by("created_at", "pk"),
+        "approved_providers": Provider.objects.approved().order_by("name", "pk"),
+        "approved_courses": Course.objects.approved()
+        .select_related("provider")
+        .order_by("provider__name", "start_date", "pk"),
+    }
+
+
 def _columns(model, alias: str) -> str:
     return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
 

@@ -3,6 +3,7 @@
 See ledger.py for the money model and catalogue.py for providers and courses.
 """
 
+from leerrekening.models.approvals import ApprovalWithdrawal
 from leerrekening.models.bookings import (
     Booking,
     ConfirmationAttempt,
@@ -30,6 +31,7 @@ from leerrekening.models.ledger import (
 from leerrekening.models.notifications import Notification
 
 __all__ = [
+    "ApprovalWithdrawal",
     "Booking",
     "ConfirmationAttempt",
     "ConfirmationLockout",

@@ -16,14 +16,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from leerrekening.models.approvals import Rejectable
+
 
 class ApprovalQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(approved_at__isnull=False)
 
+    def pending(self):
+        """Waiting for a coordinator: neither approved nor refused (models/approvals.py)."""
+        return self.filter(approved_at__isnull=True, rejected_at__isnull=True)
+
 
 @pghistory.track()
-class Provider(models.Model):
+class Provider(Rejectable):
     name = models.CharField(_("naam"), max_length=200)
     kvk_number = models.CharField(_("KvK-nummer"), max_length=8, unique=True)
     quality_mark = models.CharField(
@@ -87,7 +93,7 @@ class ProviderMembership(models.Model):
 
 
 @pghistory.track()
-class Course(models.Model):
+class Course(Rejectable):
     class Format(models.TextChoices):
         ONLINE = "online", _("Online")
         ON_SITE = "on_site", _("Op locatie")

@@ -37,3 +37,31 @@ def olaf_course_booking(olaf, alice, acme):
         worker=alice, course=course, work_related=True, pays_rest_self=False, request_token="o"
     )
     return booking, olaf
+
+
+# --- Approval queue and withdrawals ---------------------------------------------------------------
+
+
+@pytest.fixture
+def pending_provider(db):
+    """A provider that registered and waits for a coordinator; petra is its staff."""
+    membership = factories.ProviderMembershipFactory(
+        user__email="petra@example.nl",
+        provider__name="Nieuwe Academie",
+        provider__approved_at=None,
+    )
+    return membership.provider
+
+
+@pytest.fixture
+def pending_course(provider):
+    """A new course of olaf's (approved) provider, waiting for approval."""
+    return factories.CourseFactory(
+        provider=provider, title="Nieuw: lassen voor gevorderden", approved_at=None
+    )
+
+
+@pytest.fixture
+def committed(celery_eager, django_capture_on_commit_callbacks):
+    """`with committed():` runs what the block's commits start (tasks, in-process) at its end."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
