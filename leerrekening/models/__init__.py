@@ -9,7 +9,13 @@ from leerrekening.models.bookings import (
     ConfirmationLockout,
     OneTimeCode,
 )
-from leerrekening.models.catalogue import Course, Provider, ProviderMembership
+from leerrekening.models.catalogue import (
+    Course,
+    Provider,
+    ProviderInvitation,
+    ProviderMembership,
+    ProviderQualityMark,
+)
 from leerrekening.models.checks import LedgerCheckRun
 from leerrekening.models.deposits import (
     DepositBatch,
@@ -44,7 +50,9 @@ __all__ = [
     "Notification",
     "OneTimeCode",
     "Provider",
+    "ProviderInvitation",
     "ProviderMembership",
+    "ProviderQualityMark",
     "Reservation",
     "TakeoverBatch",
     "TakeoverLine",
