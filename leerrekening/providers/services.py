@@ -113,7 +113,9 @@ def account_create(*, email: str, full_name: str, password: str, verified: bool)
     if User.objects.filter(email__iexact=email).exists():
         raise AccountExists
     user = User.objects.create_user(email, password, full_name=full_name, is_worker=False)
-    EmailAddress.objects.create(user=user, email=email, primary=True, verified=verified)
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"primary": True, "verified": verified}
+    )
     return user
 
 
@@ -187,10 +189,10 @@ def _require_manager(provider: Provider, user: User) -> None:
 
 
 def invitation_create(
-    *, provider: Provider, email: str, by: User, role: str = Role.STAFF, request=None
-) -> ProviderInvitation:
+    *, provider: Provider, email: str, by: User, role: str = Role.STAFF
+) -> tuple[ProviderInvitation, str]:
     """Invite a colleague by e-mail: a link valid for PROVIDER_INVITATION_DAYS, used once. Only
-    the token's hash is stored; the link is in the mail only."""
+    the token's hash is stored; the link is in the mail only. Returns (invitation, token)."""
     _require_manager(provider, by)
     token = secrets.token_urlsafe(32)
     invitation = ProviderInvitation.objects.create(
@@ -213,7 +215,7 @@ def invitation_create(
             "leerrekening/email/provider_invitation", context, to=[invitation.email]
         )
     )
-    return invitation
+    return invitation, token
 
 
 def invitation_for_token(token: str) -> ProviderInvitation:

@@ -109,7 +109,8 @@ def provider_team(request):
                 by=request.user,
             )
         except DomainError as exc:
-            form_error(form, exc)
+            message_error(request, exc)
+            return redirect(f"{request.path}?opleider={provider.pk}")
         else:
             messages.success(
                 request,

@@ -37,3 +37,36 @@ def olaf_course_booking(olaf, alice, acme):
         worker=alice, course=course, work_related=True, pays_rest_self=False, request_token="o"
     )
     return booking, olaf
+
+
+@pytest.fixture
+def wim(db):
+    """The manager of a provider that registered itself and awaits approval (with a CRKBO proof)."""
+    from tests.support.auth import with_second_factor
+    from tests.support.providers import provider_registered
+
+    user = with_second_factor(
+        factories.UserFactory(email="wim@example.nl", full_name="Wim Wachter", is_worker=False)
+    )
+    provider_registered(user)
+    return user
+
+
+@pytest.fixture
+def pending_provider(wim):
+    return wim.provider_memberships.get().provider
+
+
+@pytest.fixture
+def olaf_colleague(provider):
+    """A staff member (not a manager) of olaf's provider."""
+    from leerrekening.models import ProviderMembership
+    from tests.support.auth import with_second_factor
+
+    membership = factories.ProviderMembershipFactory(
+        provider=provider,
+        role=ProviderMembership.Role.STAFF,
+        user__email="sanne@example.nl",
+        user__full_name="Sanne Staf",
+    )
+    return with_second_factor(membership.user)
