@@ -209,3 +209,19 @@ def test_anonymous_visitors_cannot_download_the_proof(client, pending_provider):
 def test_a_pending_provider_is_not_bookable(pending_provider):
     assert not Provider.objects.approved().filter(pk=pending_provider.pk).exists()
     assert selectors.payouts_allowed(pending_provider)  # its IBAN is fine; approval is not
+
+
+def test_the_demo_has_a_provider_awaiting_approval_with_proof_and_one_with_an_iban(settings):
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    pending = Provider.objects.get(kvk_number="55667788")
+    assert pending.approved_at is None
+    mark = pending.quality_marks.get()
+    assert mark.proof.open("rb").read(5) == b"%PDF-"
+    assert pending.memberships.get().role == ProviderMembership.Role.MANAGER
+    approved = Provider.objects.get(kvk_number="11223344")
+    assert approved.is_approved
+    assert approved.iban == VALID_IBAN
+    assert selectors.payouts_allowed(approved)
