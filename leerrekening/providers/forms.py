@@ -28,7 +28,7 @@ class NewAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Kies een wachtwoord"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Minstens 10 tekens. Gebruik geen wachtwoord dat je elders gebruikt."),
+        help_text=_("Minstens 8 tekens. Gebruik geen wachtwoord dat je elders gebruikt."),
     )
 
     def clean_password(self):
