@@ -334,6 +334,8 @@ PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(embedded.data_dir() /
 PROVIDER_IBAN_COOLING_OFF_DAYS = env.int("PROVIDER_IBAN_COOLING_OFF_DAYS", default=14)
 # A colleague's invitation link expires after this many days.
 PROVIDER_INVITATION_DAYS = env.int("PROVIDER_INVITATION_DAYS", default=7)
+# Tries of /opleider/aanmelden/ per client address and hour (no bulk probing of KvK numbers).
+PROVIDER_REGISTRATIONS_PER_HOUR = env.int("PROVIDER_REGISTRATIONS_PER_HOUR", default=20)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Leerportaal <noreply@leerportaal.nl>")

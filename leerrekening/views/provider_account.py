@@ -18,9 +18,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import provider_staff_required
 from accounts.security import reauthentication_required
+from leerportaal import ratelimit
+from leerportaal.client_address import client_address
 from leerportaal.errors import DomainError, form_error, message_error
-from leerrekening.models import ProviderMembership
-from leerrekening.providers import forms, selectors, services
+from leerrekening.models import ProviderMembership, ProviderQualityMark
+from leerrekening.providers import forms, selectors, services, validation
 
 
 def _membership(request):
@@ -35,9 +37,41 @@ def _membership(request):
     return membership
 
 
+def _register_refused(request) -> tuple[str, int] | None:
+    """Why this POST is refused before it is read: too many tries from this address (KvK numbers
+    must not be probed in bulk) or more bytes than the proof files may have together."""
+    if ratelimit.hit(
+        scope="provider-register",
+        key=client_address(request),
+        limit=settings.PROVIDER_REGISTRATIONS_PER_HOUR,
+        period=3600,
+    ):
+        message = _(
+            "Er zijn vanaf deze plek al veel aanmeldingen geprobeerd. Probeer het over een uur "
+            "opnieuw."
+        )
+        return message, 429
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        size = 0
+    if size > len(ProviderQualityMark.Mark) * validation.MAX_PROOF_BYTES + 1024 * 1024:
+        return str(validation.ProofTooLarge.default_message), 413
+    return None
+
+
 @never_cache
 def provider_register(request):
     signed_in = request.user.is_authenticated
+    if request.method == "POST" and (refusal := _register_refused(request)):
+        message, status = refusal
+        account_form = None if signed_in else forms.NewAccountForm(prefix="account")
+        return render(
+            request,
+            "leerrekening/provider_register.html",
+            {"form": forms.RegistrationForm(), "account_form": account_form, "refusal": message},
+            status=status,
+        )
     form = forms.RegistrationForm(request.POST or None, request.FILES or None)
     account_form = (
         None if signed_in else forms.NewAccountForm(request.POST or None, prefix="account")

@@ -225,3 +225,24 @@ def test_the_demo_has_a_provider_awaiting_approval_with_proof_and_one_with_an_ib
     assert approved.is_approved
     assert approved.iban == VALID_IBAN
     assert selectors.payouts_allowed(approved)
+
+
+def test_registrations_are_capped_per_address(client, settings):
+    settings.PROVIDER_REGISTRATIONS_PER_HOUR = 2
+    for kvk in ("1", "2"):
+        assert register(client, kvk_number=kvk).status_code == 200
+    response = register(client)
+    assert response.status_code == 429
+    assert "al veel aanmeldingen" in response.content.decode()
+    assert not Provider.objects.exists()
+
+
+def test_a_request_bigger_than_every_proof_together_is_refused_unread(client):
+    response = client.post(
+        URL,
+        data=b"x",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(40 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert not Provider.objects.exists()
