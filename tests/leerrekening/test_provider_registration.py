@@ -9,6 +9,7 @@ from django.urls import reverse
 from leerrekening.models import Provider, ProviderMembership, ProviderQualityMark
 from leerrekening.providers import selectors, validation
 from tests import factories
+from tests.support.auth import reauthenticate
 from tests.support.providers import (
     EXE_BYTES,
     HTML_BYTES,
@@ -195,9 +196,26 @@ def test_another_providers_staff_cannot_download_the_proof(client, olaf, pending
     assert client.get(proof_url(pending_provider)).status_code == 404
 
 
-def test_a_worker_cannot_download_the_proof(client, alice, pending_provider):
-    client.force_login(alice)
-    assert client.get(proof_url(pending_provider)).status_code == 404
+@pytest.mark.parametrize(
+    "persona", ["alice", "hanna", "amir"], ids=["worker", "employer", "ambassador"]
+)
+def test_a_worker_employer_or_ambassador_cannot_download_the_proof(
+    client, request, persona, pending_provider
+):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(proof_url(pending_provider))
+    assert response.status_code == 404
+    assert b"%PDF" not in response.content
+
+
+def test_another_providers_staff_cannot_see_our_details_or_iban(client, olaf, pending_provider):
+    client.force_login(olaf)
+    reauthenticate(client)
+    response = client.get(f"/opleider/gegevens/?opleider={pending_provider.pk}")
+    assert response.status_code == 404
+    page = client.get("/opleider/gegevens/").content.decode()
+    assert pending_provider.name not in page
+    assert "NL91 ABNA" not in page  # olaf's own provider has no IBAN; the pending one has
 
 
 def test_anonymous_visitors_cannot_download_the_proof(client, pending_provider):
@@ -246,3 +264,24 @@ def test_a_request_bigger_than_every_proof_together_is_refused_unread(client):
     )
     assert response.status_code == 413
     assert not Provider.objects.exists()
+
+
+def test_the_manager_sees_the_details_with_the_iban_masked_and_the_proof(
+    client, wim, pending_provider
+):
+    client.force_login(wim)
+    page = client.get("/opleider/gegevens/").content.decode()
+    assert "NL91 ABNA … 4300" in page
+    assert "0417164300" not in page
+    assert proof_url(pending_provider) in page
+    assert "IBAN wijzigen" in page
+
+
+def test_a_registered_provider_can_be_approved_by_a_coordinator(carla, wim, pending_provider):
+    from leerrekening.catalogue import services as catalogue_services
+
+    catalogue_services.provider_approve(provider=pending_provider, by=carla)
+    pending_provider.refresh_from_db()
+    assert pending_provider.is_approved
+    with pytest.raises(catalogue_services.ApprovalError):
+        catalogue_services.provider_approve(provider=pending_provider, by=wim)
