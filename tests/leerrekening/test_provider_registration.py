@@ -285,3 +285,19 @@ def test_a_registered_provider_can_be_approved_by_a_coordinator(carla, wim, pend
     assert pending_provider.is_approved
     with pytest.raises(catalogue_services.ApprovalError):
         catalogue_services.provider_approve(provider=pending_provider, by=wim)
+
+
+@pytest.mark.parametrize(
+    ("typed", "iban", "bic"),
+    [
+        ("nl91 abna 0417 1643 00", "NL91ABNA0417164300", "ABNANL2A"),
+        ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000", "COBADEFFXXX"),
+    ],
+)
+def test_an_iban_is_stored_compact_with_the_bic_of_its_bank(typed, iban, bic):
+    assert validation.iban_clean(typed) == validation.BankAccount(iban=iban, bic=bic)
+
+
+@pytest.mark.parametrize(("typed", "clean"), [("1234ab", "1234 AB"), (" 9712 ca ", "9712 CA")])
+def test_a_postcode_is_stored_as_the_post_writes_it(typed, clean):
+    assert validation.postcode_clean(typed) == clean
