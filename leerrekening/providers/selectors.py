@@ -27,6 +27,12 @@ def team_of(*, provider: Provider) -> QuerySet[ProviderMembership]:
     return provider.memberships.select_related("user").order_by("user__full_name", "pk")
 
 
+def colleagues_of(*, user: User) -> QuerySet[ProviderMembership]:
+    """Every membership of the providers `user` works for (their own included)."""
+    providers = ProviderMembership.objects.filter(user=user).values("provider_id")
+    return ProviderMembership.objects.filter(provider_id__in=providers).select_related("user")
+
+
 def manager_emails(*, provider: Provider) -> QuerySet:
     return provider.memberships.filter(role=Role.MANAGER).values_list("user__email", flat=True)
 

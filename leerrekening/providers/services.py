@@ -145,7 +145,8 @@ def provider_register(*, user: User, data: Registration) -> Provider:
         raise NoQualityMark
     checked = []
     for item in data.marks:
-        Mark(item.mark)  # ValueError for a mark not on the list: the form offers only these
+        if item.mark not in Mark.values:  # the form offers only these
+            raise validation.ProviderInputError
         brin = validation.brin_clean(item.brin) if item.mark == Mark.MBO_HBO else ""
         content_type, extension = validation.proof_content_type(item.proof)
         checked.append((item, brin, content_type, extension))

@@ -21,7 +21,7 @@ from accounts.security import reauthentication_required
 from leerportaal import ratelimit
 from leerportaal.client_address import client_address
 from leerportaal.errors import DomainError, form_error, message_error
-from leerrekening.models import ProviderMembership, ProviderQualityMark
+from leerrekening.models import ProviderQualityMark
 from leerrekening.providers import forms, selectors, services, validation
 
 
@@ -168,10 +168,7 @@ def provider_team(request):
 @provider_staff_required
 @require_POST
 def provider_team_remove(request, pk):
-    providers = selectors.memberships_of(user=request.user).values("provider_id")
-    membership = get_object_or_404(
-        ProviderMembership.objects.filter(provider_id__in=providers), pk=pk
-    )
+    membership = get_object_or_404(selectors.colleagues_of(user=request.user), pk=pk)
     try:
         services.membership_remove(membership=membership, by=request.user)
     except DomainError as exc:
