@@ -119,6 +119,20 @@ def account_create(*, email: str, full_name: str, password: str, verified: bool)
     return user
 
 
+def registration_mail_send(*, email: str, name: str, account_exists: bool) -> None:
+    """After a registration with a new account: the next steps by mail. When the address already
+    had an account, nothing was registered and its owner is told to log in first (the page says
+    the same in both cases)."""
+    context = {
+        "name": name,
+        "account_exists": account_exists,
+        "login_url": settings.SITE_URL + reverse("account_login"),
+    }
+    transaction.on_commit(
+        lambda: mail.mail_send("leerrekening/email/provider_registered", context, to=[email])
+    )
+
+
 def kvk_check_free(kvk_number: str) -> str:
     kvk = validation.kvk_clean(kvk_number)
     if Provider.objects.filter(kvk_number=kvk).exists():

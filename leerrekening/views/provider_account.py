@@ -89,8 +89,15 @@ def provider_register(request):
                         verified=False,
                     )
                 provider = services.provider_register(user=user, data=form.registration())
-        except services.AccountExists as exc:
-            form_error(account_form, exc, "email")
+        except services.AccountExists:
+            # Said nowhere on the page (no one learns whether an address has an account): the
+            # address's owner is told by mail to log in first; nothing is registered.
+            services.registration_mail_send(
+                email=account_form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                account_exists=True,
+            )
+            return render(request, "leerrekening/provider_register_done.html")
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -101,9 +108,10 @@ def provider_register(request):
                     % {"name": provider.name},
                 )
                 return redirect("leerrekening:provider-start")
-            return render(
-                request, "leerrekening/provider_register_done.html", {"provider": provider}
+            services.registration_mail_send(
+                email=user.email, name=provider.name, account_exists=False
             )
+            return render(request, "leerrekening/provider_register_done.html")
     return render(
         request,
         "leerrekening/provider_register.html",

@@ -4,6 +4,7 @@ proof files reach only coordinators and the provider's own staff."""
 from __future__ import annotations
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from leerrekening.models import Provider, ProviderMembership, ProviderQualityMark
@@ -26,6 +27,11 @@ URL = "/opleider/aanmelden/"
 
 def register(client, **overrides):
     return client.post(URL, registration_data(**overrides))
+
+
+def main_of(response) -> str:
+    page = response.content.decode()
+    return page[page.index("<main") : page.index("</main>")]
 
 
 def assert_nothing_registered(response, message):
@@ -159,12 +165,20 @@ def test_a_disguised_upload_is_refused_by_its_content(client, content):
     assert_nothing_registered(response, "Stuur het bewijs als PDF, PNG of JPEG")
 
 
-def test_an_existing_address_cannot_make_a_second_account(client, olaf):
-    response = register(client, **{"account-email": olaf.email})
-    assert response.status_code == 200
-    assert "Log eerst in" in response.content.decode()
+def test_an_existing_address_makes_no_account_and_the_page_does_not_tell(
+    client, olaf, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        existing = register(client, **{"account-email": olaf.email})
     assert not Provider.objects.filter(kvk_number="12345678").exists()
     assert factories.User.objects.filter(email=olaf.email).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        new = register(client, **{"account-email": "nieuw@leerhuis.example"})
+    # The same page either way: no one learns from it whether an address has an account.
+    assert main_of(existing) == main_of(new)
+    assert [m.to for m in mail.outbox] == [[olaf.email], ["nieuw@leerhuis.example"]]
+    assert "Log dan eerst in" in mail.outbox[0].body
+    assert "is binnen" in mail.outbox[1].body
 
 
 # --- Proof files ----------------------------------------------------------------------------------
