@@ -1,4 +1,5 @@
-"""Demo data: two employers, their employees, an ambassador, a provider with courses, a coordinator.
+"""Demo data: two employers, their employees, an ambassador, a provider with courses (and an IBAN),
+a provider awaiting approval (with its proof), a coordinator.
 
 Idempotent: every row is found by its natural key (e-mail, KvK number, title) and brought to the
 described state, so running it twice gives the same data. Passwords are reset each run.
@@ -9,11 +10,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Employer, EmployerMembership, Employment, Sector, User
-from leerrekening.models import Course, Provider, ProviderMembership
+from leerrekening.models import Course, Provider, ProviderMembership, ProviderQualityMark
 
 DEMO_PASSWORD = "Leerportaal-demo-2026"
 DEMO_DOMAIN = "demo.leerportaal.nl"
@@ -38,6 +40,7 @@ PEOPLE = [
     ),
     ("werkgever", "Petra Jansen", {"is_worker": False, "is_staff": True}, None, None, None),
     ("opleider", "Kees Bakker", {"is_worker": False}, None, None, None),
+    ("opleider-aanmelding", "Wim Wachter", {"is_worker": False}, None, None, None),
     (
         "beheer",
         "Fatima Yilmaz",
@@ -58,7 +61,35 @@ PROVIDER = {
     "kvk_number": "11223344",
     "quality_mark": "NRTO",
     "website": "https://vakschool-noord.example",
+    "street": "Vismarkt",
+    "house_number": "4",
+    "postcode": "9712 CA",
+    "city": "Groningen",
+    "contact_name": "Kees Bakker",
+    "contact_phone": "050 123 4567",
+    "iban": "NL91ABNA0417164300",  # the well-known valid test IBAN (ABN AMRO)
+    "bic": "ABNANL2A",
 }
+
+# A provider that registered itself and awaits a coordinator's approval, with its CRKBO proof.
+PENDING_PROVIDER = {
+    "name": "Leerhuis Zuid",
+    "kvk_number": "55667788",
+    "quality_mark": "CRKBO-registratie",
+    "street": "Markt",
+    "house_number": "10",
+    "postcode": "5611 EB",
+    "city": "Eindhoven",
+    "contact_name": "Wim Wachter",
+    "contact_phone": "040 123 4567",
+    "iban": "NL44RABO0123456789",
+    "bic": "RABONL2U",
+}
+# The smallest PDF a viewer opens: the demo's "certificate".
+DEMO_PROOF_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 COURSES = [
     (
@@ -107,6 +138,29 @@ COURSES = [
         120,
     ),
 ]
+
+
+def _seed_pending_provider(manager: User) -> Provider:
+    pending, _ = Provider.objects.update_or_create(
+        kvk_number=PENDING_PROVIDER["kvk_number"],
+        defaults={**PENDING_PROVIDER, "approved_at": None, "approved_by": None},
+    )
+    if pending.terms_accepted_at is None:
+        pending.terms_accepted_at = timezone.now()
+        pending.save(update_fields=["terms_accepted_at"])
+    ProviderMembership.objects.update_or_create(
+        user=manager, provider=pending, defaults={"role": ProviderMembership.Role.MANAGER}
+    )
+    if not pending.quality_marks.exists():
+        mark = ProviderQualityMark(
+            provider=pending,
+            mark=ProviderQualityMark.Mark.CRKBO,
+            proof_name="crkbo-registratie.pdf",
+            proof_content_type="application/pdf",
+        )
+        mark.proof.save("proof.pdf", ContentFile(DEMO_PROOF_PDF), save=False)
+        mark.save()
+    return pending
 
 
 def email_for(local: str) -> str:
@@ -161,7 +215,12 @@ def seed_demo() -> dict[str, int]:
     if provider.approved_at is None:
         provider.approved_at = timezone.now()
         provider.save(update_fields=["approved_at"])
-    ProviderMembership.objects.get_or_create(user=users["opleider"], provider=provider)
+    ProviderMembership.objects.update_or_create(
+        user=users["opleider"],
+        provider=provider,
+        defaults={"role": ProviderMembership.Role.MANAGER},
+    )
+    _seed_pending_provider(users["opleider-aanmelding"])
 
     for title, description, price, fmt, location, hours, days_ahead in COURSES:
         course = Course.objects.filter(provider=provider, title=title).first() or Course(

@@ -335,6 +335,15 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(embedded.data_dir() / "media"))
+# Files only a view may serve (a provider's proof of its quality marks): never under MEDIA_ROOT
+# or STATIC_ROOT (leerportaal/storage.py).
+PRIVATE_MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default=str(embedded.data_dir() / "private"))
+# A provider's new IBAN gets no payouts for this many days (leerrekening/providers/services.py).
+PROVIDER_IBAN_COOLING_OFF_DAYS = env.int("PROVIDER_IBAN_COOLING_OFF_DAYS", default=14)
+# A colleague's invitation link expires after this many days.
+PROVIDER_INVITATION_DAYS = env.int("PROVIDER_INVITATION_DAYS", default=7)
+# Tries of /opleider/aanmelden/ per client address and hour (no bulk probing of KvK numbers).
+PROVIDER_REGISTRATIONS_PER_HOUR = env.int("PROVIDER_REGISTRATIONS_PER_HOUR", default=20)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Leerportaal <noreply@leerportaal.nl>")

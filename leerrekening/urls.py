@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leerrekening.views import coordinator, provider, worker
+from leerrekening.views import coordinator, provider, provider_account, worker
 
 app_name = "leerrekening"
 
@@ -41,6 +41,20 @@ urlpatterns = [
     path("opleidingen/<int:pk>/boeken/code/", worker.booking_code_send, name="booking-code-send"),
     # Provider staff
     path("opleider/", provider.provider_start, name="provider-start"),
+    path("opleider/aanmelden/", provider_account.provider_register, name="provider-register"),
+    path("opleider/gegevens/", provider_account.provider_details, name="provider-details"),
+    path("opleider/team/", provider_account.provider_team, name="provider-team"),
+    path(
+        "opleider/team/<int:pk>/verwijderen/",
+        provider_account.provider_team_remove,
+        name="provider-team-remove",
+    ),
+    path(
+        "opleider/uitnodiging/<str:token>/",
+        provider_account.provider_invitation,
+        name="provider-invitation",
+    ),
+    path("opleider/bewijs/<int:pk>/", provider_account.provider_proof, name="provider-proof"),
     path("opleider/opleidingen/<int:pk>/", provider.provider_course, name="provider-course"),
     path(
         "opleider/boekingen/<int:pk>/gestart/",

@@ -48,6 +48,12 @@ def _plain_http(settings):
     settings.WHITENOISE_AUTOREFRESH = True
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    # Proof files (leerportaal/storage.py) go to a folder of this test, never the real one.
+    settings.PRIVATE_MEDIA_ROOT = str(tmp_path / "private")
+
+
 @pytest.fixture(scope="session")
 def _plain_http_live_server_settings(django_test_environment):
     """The live server speaks plain http: no https redirect, cookies without the Secure flag.

@@ -86,6 +86,7 @@ class ProviderMembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory, is_worker=False)
     provider = factory.SubFactory(ProviderFactory)
+    role = ProviderMembership.Role.MANAGER
 
 
 class CourseFactory(factory.django.DjangoModelFactory):

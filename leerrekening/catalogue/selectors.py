@@ -72,7 +72,7 @@ def approval_queue() -> dict:
     """The coordinators' queue: what waits for a decision, and what is approved (to withdraw)."""
     return {
         "pending_providers": Provider.objects.pending()
-        .prefetch_related("memberships__user")
+        .prefetch_related("memberships__user", "quality_marks")
         .order_by("created_at", "pk"),
         "pending_courses": Course.objects.pending()
         .select_related("provider")

@@ -10,7 +10,13 @@ from leerrekening.models.bookings import (
     ConfirmationLockout,
     OneTimeCode,
 )
-from leerrekening.models.catalogue import Course, Provider, ProviderMembership
+from leerrekening.models.catalogue import (
+    Course,
+    Provider,
+    ProviderInvitation,
+    ProviderMembership,
+    ProviderQualityMark,
+)
 from leerrekening.models.checks import LedgerCheckRun
 from leerrekening.models.deposits import (
     DepositBatch,
@@ -46,7 +52,9 @@ __all__ = [
     "Notification",
     "OneTimeCode",
     "Provider",
+    "ProviderInvitation",
     "ProviderMembership",
+    "ProviderQualityMark",
     "Reservation",
     "TakeoverBatch",
     "TakeoverLine",

@@ -38,6 +38,23 @@ class Provider(Rejectable):
         help_text=_("Bijvoorbeeld NRTO, CRKBO of NVAO."),
     )
     website = models.URLField(_("website"), blank=True)
+    # Registration (issue 18): visiting address, contact person, bank account and terms.
+    street = models.CharField(_("straat"), max_length=200, blank=True, default="")
+    house_number = models.CharField(_("huisnummer"), max_length=20, blank=True, default="")
+    postcode = models.CharField(_("postcode"), max_length=7, blank=True, default="")
+    city = models.CharField(_("plaats"), max_length=100, blank=True, default="")
+    contact_name = models.CharField(_("contactpersoon"), max_length=200, blank=True, default="")
+    contact_phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True, default="")
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, default="")
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, default="")
+    terms_accepted_at = models.DateTimeField(
+        _("voorwaarden geaccepteerd op"), null=True, blank=True
+    )
+    iban_changed_at = models.DateTimeField(_("IBAN gewijzigd op"), null=True, blank=True)
+    # A new IBAN gets no payouts until then (payout fraud: a stolen login changes the account).
+    payouts_paused_until = models.DateTimeField(
+        _("uitbetalingen gepauzeerd tot"), null=True, blank=True
+    )
     approved_at = models.DateTimeField(_("goedgekeurd op"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -75,11 +92,19 @@ class Provider(Rejectable):
         return self.approved_at is not None
 
 
+# Removing a colleague is audited too (the delete event).
+@pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
 class ProviderMembership(models.Model):
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Beheerder")
+        STAFF = "staff", _("Medewerker")
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="provider_memberships"
     )
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rol"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         verbose_name = _("medewerker van opleider")
@@ -90,6 +115,88 @@ class ProviderMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.provider}"
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == self.Role.MANAGER
+
+
+def private_storage():
+    """Proof files live outside the web root (settings.PRIVATE_MEDIA_ROOT), served only by a view."""
+    from leerportaal.storage import PrivateStorage
+
+    return PrivateStorage()
+
+
+def proof_upload_to(instance, filename: str) -> str:
+    # The name is ours, never the uploader's: a random name with the extension of the checked type.
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"providers/{instance.provider_id}/proof/{uuid.uuid4().hex}.{extension}"
+
+
+@pghistory.track()
+class ProviderQualityMark(models.Model):
+    class Mark(models.TextChoices):
+        NRTO = "nrto", _("NRTO-keurmerk")
+        CEDEO = "cedeo", _("CEDEO")
+        CRKBO = "crkbo", _("CRKBO-registratie")
+        NVAO = "nvao", _("NVAO-accreditatie")
+        MBO_HBO = "mbo_hbo", _("Erkende MBO- of HBO-instelling")
+
+    provider = models.ForeignKey(
+        Provider, on_delete=models.CASCADE, related_name="quality_marks", verbose_name=_("opleider")
+    )
+    mark = models.CharField(_("keurmerk"), max_length=10, choices=Mark.choices)
+    brin = models.CharField(_("BRIN-code"), max_length=4, blank=True, default="")
+    proof = models.FileField(
+        _("bewijs"), storage=private_storage, upload_to=proof_upload_to, max_length=200
+    )
+    proof_name = models.CharField(_("bestandsnaam"), max_length=200, blank=True, default="")
+    proof_content_type = models.CharField(max_length=50, default="application/pdf")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("keurmerk van opleider")
+        verbose_name_plural = _("keurmerken van opleiders")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "mark"], name="provider_quality_mark_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_mark_display()} ({self.provider})"
+
+
+class ProviderInvitation(models.Model):
+    """An invitation of a colleague by e-mail: single use, expiring; only the token's hash is kept."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mailadres"))
+    role = models.CharField(
+        _("rol"),
+        max_length=10,
+        choices=ProviderMembership.Role.choices,
+        default=ProviderMembership.Role.STAFF,
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("verloopt op"))
+    accepted_at = models.DateTimeField(_("geaccepteerd op"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("uitnodiging van opleider")
+        verbose_name_plural = _("uitnodigingen van opleiders")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} @ {self.provider}"
 
 
 @pghistory.track()

@@ -65,3 +65,40 @@ def pending_course(provider):
 def committed(celery_eager, django_capture_on_commit_callbacks):
     """`with committed():` runs what the block's commits start (tasks, in-process) at its end."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- Registration and team ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def wim(db):
+    """The manager of a provider that registered itself and awaits approval (with a CRKBO proof)."""
+    from tests.support.auth import with_second_factor
+    from tests.support.providers import provider_registered
+
+    user = with_second_factor(
+        factories.UserFactory(email="wim@example.nl", full_name="Wim Wachter", is_worker=False)
+    )
+    provider_registered(user)
+    return user
+
+
+@pytest.fixture
+def registered_provider(wim):
+    """wim's provider: registered through the page, awaiting approval, with a CRKBO proof."""
+    return wim.provider_memberships.get().provider
+
+
+@pytest.fixture
+def olaf_colleague(provider):
+    """A staff member (not a manager) of olaf's provider."""
+    from leerrekening.models import ProviderMembership
+    from tests.support.auth import with_second_factor
+
+    membership = factories.ProviderMembershipFactory(
+        provider=provider,
+        role=ProviderMembership.Role.STAFF,
+        user__email="sanne@example.nl",
+        user__full_name="Sanne Staf",
+    )
+    return with_second_factor(membership.user)

@@ -49,6 +49,20 @@ def test_the_queue_lists_what_waits_with_the_proof_hook(
     assert reverse("leerrekening:coordinator-course-reject", args=[pending_course.pk]) in page
 
 
+def test_the_queue_links_each_proof_of_a_registered_provider_for_the_coordinator(
+    client, carla, registered_provider
+):
+    client.force_login(carla)
+    page = client.get(reverse(QUEUE)).content.decode()
+    mark = registered_provider.quality_marks.get()
+    proof = reverse("leerrekening:provider-proof", args=[mark.pk])
+    assert proof in page
+    assert registered_provider.iban in page
+    response = client.get(proof)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+
+
 def test_approving_a_provider_mails_its_staff_and_is_audited(
     client, carla, pending_provider, committed
 ):
