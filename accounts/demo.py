@@ -22,6 +22,7 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 (published d
 DEMO_MFA_LOGINS = [
     "werkgever@demo.leerportaal.nl",
     "opleider@demo.leerportaal.nl",
+    "opleider-aanmelding@demo.leerportaal.nl",
     "beheer@demo.leerportaal.nl",
 ]
 
