@@ -150,6 +150,6 @@ for _event_model in ("ProviderEvent", "CourseEvent", "DepositSchemeEvent"):
 
 # Funders, deposits, batches, scheme rules and takeovers: scoped per employer; providers and
 # courses (coordinators only, read-mostly, decisions by action): see those modules.
-from leerrekening.catalogue import admin as _catalogue_admin  # noqa: E402, F401
-from leerrekening.deposits import admin as _deposits_admin  # noqa: E402, F401
-from leerrekening.deposits import admin_schemes as _schemes_admin  # noqa: E402, F401
+import leerrekening.catalogue.admin  # noqa: E402 (registers its ModelAdmins)
+import leerrekening.deposits.admin  # noqa: E402
+import leerrekening.deposits.admin_schemes  # noqa: E402, F401
